@@ -1,0 +1,277 @@
+import type { Draft } from "immer";
+import { KalphiteError, StoreErrorCode } from "./errors";
+import type { CollectionState } from "./internal/collection-state";
+import type { StoreCore } from "./internal/store-core";
+import type { BaseEntity, ChangeListener, EntityId } from "./types";
+
+/** @internal The collection's data; a symbol so it never shows up as an array field. */
+export const STATE: unique symbol = Symbol("kalphite.collection.state");
+/** @internal The store that owns the collection. */
+export const CORE: unique symbol = Symbol("kalphite.collection.core");
+
+/** An entity as written: `id` and `type` may be left out (they are taken from the call). */
+export type EntityInput<T extends BaseEntity> = T extends BaseEntity
+  ? Omit<T, "id" | "type"> & Partial<Pick<T, "id" | "type">>
+  : never;
+
+/** What `orderBy` accepts: a field of the entity or a function returning the sort key. */
+export type KeySelector<T> = keyof T | ((entity: T) => unknown);
+
+/** Sort direction. @default "asc" */
+export type SortDirection = "asc" | "desc";
+
+/**
+ * Compares two sort keys: numbers, bigints, strings (by code unit), booleans
+ * and Dates in their natural order; `null`/`undefined` after everything else.
+ */
+export function compareKeys(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return b === undefined || b === null ? 0 : 1;
+  if (b === undefined || b === null) return -1;
+  const x = a instanceof Date ? a.getTime() : a;
+  const y = b instanceof Date ? b.getTime() : b;
+  return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+}
+
+/** Turns a key selector into a function. */
+export function selectorOf<T>(key: KeySelector<T>): (entity: T) => unknown {
+  if (typeof key === "function") return key as (entity: T) => unknown;
+  return (entity: T) => entity[key];
+}
+
+function unsupported(type: string, operation: string, instead: string): KalphiteError {
+  return new KalphiteError(
+    StoreErrorCode.UnsupportedMutation,
+    `store.${type}.${operation} is not supported: it would desynchronise the collection from the store. ${instead}`,
+  );
+}
+
+/**
+ * The live collection of one entity type: `store.todo`. A real `Array` (every
+ * read method works and returns plain arrays), kept current by the store, and
+ * the place to write: `upsert`, `delete`, `update` and friends validate,
+ * notify subscribers and reach the persistence sink.
+ *
+ * Array mutators either go through the store (`push` upserts, `pop`/`shift`/
+ * `splice` without inserted items delete) or throw a `KalphiteError` naming
+ * the method to use instead; index and `length` assignment throw.
+ */
+export class TypedCollection<T extends BaseEntity> extends Array<T> {
+  declare readonly [STATE]: CollectionState<BaseEntity>;
+  declare readonly [CORE]: StoreCore;
+
+  /** Derived arrays (`map`, `filter`, `slice`, …) are plain arrays, not collections. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  /** The entity type this collection holds. */
+  get type(): T["type"] {
+    return this[STATE].type;
+  }
+
+  /**
+   * Inserts or replaces the entity with this id and returns the stored entity.
+   * A replaced entity keeps its position; a new one goes last. `entity.id` and
+   * `entity.type` may be omitted; when present they must match `id` and this
+   * collection's type.
+   * @throws ValidationError when the schema (or the `{ id, type }` check) refuses it.
+   */
+  upsert(id: EntityId, entity: EntityInput<T> | T): T {
+    return this[CORE].upsert(this[STATE], id, entity, "local") as T;
+  }
+
+  /** Upserts every entity (each carries its `id`) as one batch; all are validated before any is applied. */
+  upsertMany(entities: Iterable<T>): T[] {
+    return this[CORE].upsertMany(this[STATE], entities, "local") as T[];
+  }
+
+  /** Deletes the entity with this id; returns whether there was one. */
+  delete(id: EntityId): boolean {
+    return this[CORE].delete(this[STATE], id, "local");
+  }
+
+  /** Deletes every listed id as one batch; returns how many existed. */
+  deleteMany(ids: Iterable<EntityId>): number {
+    return this[CORE].deleteMany(this[STATE], ids, "local");
+  }
+
+  /**
+   * Changes an entity with an immer recipe (mutate the draft, or return a
+   * replacement) and stores the result. A recipe that changes nothing stores
+   * nothing and notifies no one.
+   * @throws KalphiteError `NOT_FOUND` when the id is not in the collection.
+   */
+  update(id: EntityId, recipe: (draft: Draft<T>) => void | T): T {
+    return this[CORE].update(this[STATE], id, recipe as (draft: Draft<BaseEntity>) => void) as T;
+  }
+
+  /** The entity with this id, in O(1). */
+  findById(id: EntityId): T | undefined {
+    return this[STATE].get(id) as T | undefined;
+  }
+
+  /** The entities matching `predicate`, in collection order (a plain array). */
+  where(predicate: (entity: T, index: number) => boolean): T[] {
+    return arrayFilter.call(this[STATE].items, predicate) as T[];
+  }
+
+  /**
+   * A sorted copy. Ties keep collection order (the sort is stable).
+   * @param direction @default "asc"
+   */
+  orderBy(key: KeySelector<T>, direction: SortDirection = "asc"): T[] {
+    const select = selectorOf(key);
+    const sign = direction === "desc" ? -1 : 1;
+    const items = this[STATE].items as T[];
+    // Decorate once so the selector runs n times, not n log n times.
+    const decorated = items.map((entity, index) => ({ entity, key: select(entity), index }));
+    decorated.sort((a, b) => sign * compareKeys(a.key, b.key) || a.index - b.index);
+    return decorated.map((d) => d.entity);
+  }
+
+  /** Groups the entities by a key, each group in collection order. */
+  groupBy<K>(keySelector: (entity: T) => K): Map<K, T[]> {
+    const groups = new Map<K, T[]>();
+    for (const entity of this[STATE].items as T[]) {
+      const key = keySelector(entity);
+      const group = groups.get(key);
+      if (group) group.push(entity);
+      else groups.set(key, [entity]);
+    }
+    return groups;
+  }
+
+  /** Listens to this type's changes, once per store batch. Returns the unsubscribe function. */
+  subscribe(listener: ChangeListener<T>): () => void {
+    return this[CORE].subscribeType(this[STATE], listener as unknown as ChangeListener<BaseEntity>);
+  }
+
+  /** Upserts each entity (each must carry its `id`); returns the new length. */
+  override push(...entities: T[]): number {
+    this[CORE].upsertMany(this[STATE], entities, "local");
+    return this[STATE].items.length;
+  }
+
+  /** Deletes the last entity and returns it. */
+  override pop(): T | undefined {
+    const items = this[STATE].items;
+    const last = items[items.length - 1] as T | undefined;
+    if (last !== undefined) this[CORE].delete(this[STATE], last.id, "local");
+    return last;
+  }
+
+  /** Deletes the first entity and returns it. */
+  override shift(): T | undefined {
+    const first = this[STATE].items[0] as T | undefined;
+    if (first !== undefined) this[CORE].delete(this[STATE], first.id, "local");
+    return first;
+  }
+
+  /** Deletes `deleteCount` entities from `start` and returns them; inserting items is not supported. */
+  override splice(start: number, deleteCount?: number, ...items: T[]): T[] {
+    const state = this[STATE];
+    if (items.length > 0) {
+      throw unsupported(state.type, "splice(start, count, ...items)", "A collection keeps insertion order; insert with upsert(id, entity) and read sorted with orderBy().");
+    }
+    const length = state.items.length;
+    const from = start < 0 ? Math.max(length + Math.trunc(start), 0) : Math.min(Math.trunc(start) || 0, length);
+    const count = arguments.length < 2 ? length - from : Math.min(Math.max(Math.trunc(deleteCount ?? 0), 0), length - from);
+    const removed = state.items.slice(from, from + count) as T[];
+    if (removed.length) this[CORE].deleteMany(state, removed.map((e) => e.id), "local");
+    return removed;
+  }
+
+  override unshift(..._entities: T[]): number {
+    throw unsupported(this[STATE].type, "unshift()", "A collection keeps insertion order; use upsert(id, entity), which appends.");
+  }
+
+  override sort(_compare?: (a: T, b: T) => number): this {
+    throw unsupported(this[STATE].type, "sort()", "Use orderBy(key, direction) or [...collection].sort() for a sorted copy.");
+  }
+
+  override reverse(): T[] {
+    throw unsupported(this[STATE].type, "reverse()", "Use orderBy(key, \"desc\") or [...collection].reverse() for a reversed copy.");
+  }
+
+  override fill(_value: T, _start?: number, _end?: number): this {
+    throw unsupported(this[STATE].type, "fill()", "Write entities with upsert(id, entity) or upsertMany(entities).");
+  }
+
+  override copyWithin(_target: number, _start: number, _end?: number): this {
+    throw unsupported(this[STATE].type, "copyWithin()", "Write entities with upsert(id, entity) or upsertMany(entities).");
+  }
+}
+
+const arrayFilter = Array.prototype.filter;
+
+// Read methods run on the raw array, not through the Proxy: native speed, and
+// they return plain arrays. Their types are Array's, inherited unchanged.
+const READ_METHODS = [
+  "at", "concat", "entries", "every", "filter", "find", "findIndex", "findLast", "findLastIndex", "flat",
+  "flatMap", "forEach", "includes", "indexOf", "join", "keys", "lastIndexOf", "map", "reduce", "reduceRight",
+  "slice", "some", "toLocaleString", "toString", "values", "toReversed", "toSorted", "toSpliced", "with",
+] as const;
+for (const name of READ_METHODS) {
+  const native = (Array.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
+  if (typeof native !== "function") continue;
+  Object.defineProperty(TypedCollection.prototype, name, {
+    value: function readOnRaw(this: TypedCollection<BaseEntity>) {
+      // eslint-disable-next-line prefer-rest-params
+      return native.apply(this[STATE].items, arguments as unknown as unknown[]);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+const arrayValues = Array.prototype.values;
+Object.defineProperty(TypedCollection.prototype, Symbol.iterator, {
+  value: function iterateRaw(this: TypedCollection<BaseEntity>) {
+    return arrayValues.call(this[STATE].items);
+  },
+  writable: true,
+  configurable: true,
+});
+
+function assignmentError(target: TypedCollection<BaseEntity>, property: string | symbol): KalphiteError {
+  const type = target[STATE].type;
+  if (property === "length") {
+    return unsupported(type, "length = n", "Delete with delete(id), deleteMany(ids) or store.clear().");
+  }
+  if (typeof property === "string" && /^\d+$/.test(property)) {
+    return unsupported(type, `[${property}] = entity`, "Write with upsert(id, entity).");
+  }
+  return unsupported(type, `${String(property)} = …`, "A collection's fields are read-only; write entities with upsert(id, entity).");
+}
+
+/** Writes through the Proxy are refused; the store mutates the target directly. Reads have no trap. */
+const guard: ProxyHandler<TypedCollection<BaseEntity>> = {
+  set(target, property) {
+    throw assignmentError(target, property);
+  },
+  defineProperty(target, property) {
+    throw assignmentError(target, property);
+  },
+  deleteProperty(target, property) {
+    throw unsupported(target[STATE].type, `delete [${String(property)}]`, "Delete entities with delete(id).");
+  },
+  preventExtensions(target) {
+    throw unsupported(target[STATE].type, "freeze/seal/preventExtensions", "A collection stays live; entities inside it are frozen already.");
+  },
+  setPrototypeOf(target) {
+    throw unsupported(target[STATE].type, "setPrototypeOf", "A collection's prototype is fixed.");
+  },
+};
+
+/** @internal Creates the raw array for a type and the guarded collection users see. */
+export function createCollection(
+  makeState: (items: BaseEntity[]) => CollectionState<BaseEntity>,
+  core: StoreCore,
+): { state: CollectionState<BaseEntity>; collection: TypedCollection<BaseEntity> } {
+  const items = new TypedCollection<BaseEntity>();
+  const state = makeState(items);
+  Object.defineProperty(items, STATE, { value: state });
+  Object.defineProperty(items, CORE, { value: core });
+  const collection = new Proxy(items, guard);
+  return { state, collection };
+}

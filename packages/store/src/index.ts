@@ -1,0 +1,22 @@
+export { KalphiteStore, createKalphiteStore } from "./store";
+export type { EntityOfType, StoreCollections, StoreMethods } from "./store";
+export type { StoreOptions } from "./internal/store-core";
+export { TypedCollection, compareKeys } from "./collection";
+export type { EntityInput, KeySelector, SortDirection } from "./collection";
+export { KalphiteError, StoreErrorCode, ValidationError } from "./errors";
+export type { ValidationIssue } from "./errors";
+export { validateEntity, checkEntityShape } from "./schema";
+export type { EntitySchema, InferEntity } from "./schema";
+export { deepFreeze } from "./freeze";
+export type {
+  BaseEntity,
+  ChangeListener,
+  ChangeOperation,
+  ChangeOrigin,
+  ChangeRecord,
+  ChangeSink,
+  Entity,
+  EntityId,
+  ListenerErrorHandler,
+  RemoteChange,
+} from "./types";

@@ -1,0 +1,134 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { TypedCollection } from "./collection";
+import { KalphiteError, StoreErrorCode } from "./errors";
+import { StoreCore, type StoreOptions } from "./internal/store-core";
+import { assertStandardSchema, type EntitySchema, type InferEntity } from "./schema";
+import type { BaseEntity, ChangeListener, Entity, EntityId, RemoteChange } from "./types";
+
+/** The member of the entity union whose `type` is `K`. */
+export type EntityOfType<TEntity extends BaseEntity, K extends TEntity["type"]> = Extract<TEntity, { type: K }>;
+
+/** `store.<type>` for every type of the entity union. */
+export type StoreCollections<TEntity extends BaseEntity> = {
+  readonly [K in TEntity["type"]]: TypedCollection<EntityOfType<TEntity, K>>;
+};
+
+/** The methods every store has, next to its collections. */
+export interface StoreMethods<TEntity extends BaseEntity> {
+  /** The entity `(type, id)`, in O(1). */
+  getById<K extends TEntity["type"]>(type: K, id: EntityId): EntityOfType<TEntity, K> | undefined;
+  /** The live collection of a type; the same object as `store[type]`. */
+  getByType<K extends TEntity["type"]>(type: K): TypedCollection<EntityOfType<TEntity, K>>;
+  /**
+   * Bulk-loads entities (from local storage): validated first, applied as one
+   * batch with one notification, `origin: "load"`, never sent to the sink.
+   */
+  loadEntities(entities: Iterable<TEntity>): void;
+  /** Deletes every entity of every type (as local deletes). */
+  clear(): void;
+  /** Runs `fn`; listeners hear about every change inside it once, at the end. Returns `fn`'s result. */
+  batch<R>(fn: () => R): R;
+  /** Listens to every change, once per batch. Returns the unsubscribe function. */
+  subscribe(listener: ChangeListener<TEntity>): () => void;
+  /**
+   * Applies changes from a server as `origin: "remote"`: validated first,
+   * applied as one batch, sent to the sink (they must become durable locally)
+   * but marked so a sync layer does not echo them back.
+   */
+  applyRemote(changes: Iterable<RemoteChange<TEntity>>): void;
+  /** The types that currently hold at least one entity. */
+  types(): TEntity["type"][];
+}
+
+/**
+ * A Kalphite store: `store.todo` is the live `TypedCollection` of the entities
+ * with `type: "todo"`, inferred from the schema.
+ */
+export type KalphiteStore<TEntity extends BaseEntity = Entity> = StoreMethods<TEntity> & StoreCollections<TEntity>;
+
+// Names that tools probe on arbitrary objects (promises, JSON, React, test
+// matchers, inspectors): never collections, so probing a store creates nothing.
+const NOT_COLLECTIONS = new Set([
+  "then", "catch", "finally", "toJSON", "constructor", "prototype", "__proto__", "$$typeof", "asymmetricMatch",
+  "nodeType", "tagName", "inspect", "valueOf", "toString", "toLocaleString", "hasOwnProperty", "isPrototypeOf",
+  "propertyIsEnumerable", "@@__IMMUTABLE_ITERABLE__@@", "@@__IMMUTABLE_RECORD__@@", "_isMockFunction",
+]);
+
+/**
+ * Creates a store.
+ *
+ * @param schema any Standard Schema (Zod, Valibot, ArkType…), typically a
+ *   discriminated union on `type`; without one, any object with a non-empty
+ *   string `id` and `type` is accepted.
+ * @param options `sink` (persistence), `freeze` (@default true), `onListenerError`.
+ *
+ * @example
+ * const store = KalphiteStore(z.discriminatedUnion("type", [Todo, Project]));
+ * store.todo.upsert("t1", { title: "Ship it", done: false, updatedAt: Date.now() });
+ * store.todo.filter((t) => !t.done);
+ */
+export function KalphiteStore<TSchema extends StandardSchemaV1<unknown, BaseEntity>>(
+  schema: TSchema,
+  options?: StoreOptions,
+): KalphiteStore<InferEntity<TSchema>>;
+export function KalphiteStore<TEntity extends BaseEntity = Entity>(schema?: undefined, options?: StoreOptions): KalphiteStore<TEntity>;
+export function KalphiteStore(schema?: EntitySchema, options: StoreOptions = {}): KalphiteStore<BaseEntity> {
+  assertStandardSchema(schema);
+  checkOptions(options);
+  const core = new StoreCore(schema, options);
+  const methods: StoreMethods<BaseEntity> = {
+    getById: ((type: string, id: EntityId) => core.existingCollection(type)?.findById(id)) as StoreMethods<BaseEntity>["getById"],
+    getByType: ((type: string) => core.collection(type)) as StoreMethods<BaseEntity>["getByType"],
+    loadEntities: (entities) => core.loadEntities(entities),
+    clear: () => core.clear(),
+    batch: (fn) => core.batch(fn),
+    subscribe: (listener) => core.subscribe(listener),
+    applyRemote: (changes) => core.applyRemote(changes),
+    types: () => core.types(),
+  };
+  return new Proxy(methods, {
+    get(target, property) {
+      if (typeof property === "symbol") return undefined;
+      const method = target[property as keyof StoreMethods<BaseEntity>];
+      if (method !== undefined) return method;
+      return core.existingCollection(property) ?? (NOT_COLLECTIONS.has(property) ? undefined : core.collection(property));
+    },
+    has(target, property) {
+      return property in target || (typeof property === "string" && core.existingCollection(property) !== undefined);
+    },
+    set(_target, property) {
+      throw new KalphiteError(
+        StoreErrorCode.UnsupportedMutation,
+        `store.${String(property)} cannot be assigned: collections are live views of the store. Write with store.${String(property)}.upsert(id, entity).`,
+      );
+    },
+    defineProperty(_target, property) {
+      throw new KalphiteError(StoreErrorCode.UnsupportedMutation, `store.${String(property)} cannot be defined on a store.`);
+    },
+    deleteProperty(_target, property) {
+      throw new KalphiteError(StoreErrorCode.UnsupportedMutation, `store.${String(property)} cannot be deleted; use store.clear() or collection.deleteMany(ids).`);
+    },
+  }) as KalphiteStore<BaseEntity>;
+}
+
+/** Alias of `KalphiteStore`, for codebases that name factories `createX`. */
+export const createKalphiteStore = KalphiteStore;
+
+function checkOptions(options: unknown): asserts options is StoreOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new KalphiteError(StoreErrorCode.InvalidArgument, "KalphiteStore(schema, options): options must be an object");
+  }
+  const { sink, freeze, onListenerError } = options as Record<string, unknown>;
+  if (sink !== undefined) {
+    const s = sink as Partial<Record<"scheduleFlush" | "scheduleDelete", unknown>> | null;
+    if (typeof s?.scheduleFlush !== "function" || typeof s.scheduleDelete !== "function") {
+      throw new KalphiteError(StoreErrorCode.InvalidArgument, "KalphiteStore options.sink must have scheduleFlush(entityId, entity) and scheduleDelete(entityId, entityType) (a ChangeSink, e.g. a MemoryFlushEngine)");
+    }
+  }
+  if (freeze !== undefined && typeof freeze !== "boolean") {
+    throw new KalphiteError(StoreErrorCode.InvalidArgument, "KalphiteStore options.freeze must be a boolean");
+  }
+  if (onListenerError !== undefined && typeof onListenerError !== "function") {
+    throw new KalphiteError(StoreErrorCode.InvalidArgument, "KalphiteStore options.onListenerError must be a function");
+  }
+}

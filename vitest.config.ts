@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+import { projects } from "./vitest.workspace.ts";
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/** Tests run against source: workspace imports resolve to `src/`, never to `dist/`. */
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@kalphite\/store$/, replacement: src("./packages/store/src/index.ts") },
+      { find: /^@kalphite\/flush$/, replacement: src("./packages/flush/src/index.ts") },
+      { find: /^@kalphite\/pglite$/, replacement: src("./packages/pglite/src/index.ts") },
+      { find: /^kalphite$/, replacement: src("./packages/kalphite/src/index.ts") },
+      { find: /^kalphite\/(store|flush|pglite)$/, replacement: src("./packages/kalphite/src/$1.ts") },
+    ],
+  },
+  test: {
+    projects,
+    pool: "forks",
+  },
+});
