@@ -20,7 +20,7 @@ function newestMtime(dir) {
 
 ensureInstalled();
 const stale = !existsSync(cli) || sources.some((dir) => newestMtime(join(root, dir)) > statSync(cli).mtimeMs);
-if (stale) build("@kalphite/todo-cli...");
+if (stale) build("@kalphite/todo-cli");
 
 const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], { stdio: "inherit" });
 // The child owns the terminal: Ctrl-C reaches it directly and it flushes before exiting.
