@@ -5,8 +5,13 @@ import { StoreCore, type StoreOptions } from "./internal/store-core";
 import { assertStandardSchema, type EntitySchema, type InferEntity } from "./schema";
 import type { BaseEntity, ChangeListener, Entity, EntityId, RemoteChange } from "./types";
 
-/** The member of the entity union whose `type` is `K`. */
-export type EntityOfType<TEntity extends BaseEntity, K extends TEntity["type"]> = Extract<TEntity, { type: K }>;
+/**
+ * The member of the entity union whose `type` is `K`; the entity type itself
+ * when its `type` is just `string` (a store without a schema).
+ */
+export type EntityOfType<TEntity extends BaseEntity, K extends TEntity["type"]> = string extends TEntity["type"]
+  ? TEntity
+  : Extract<TEntity, { type: K }>;
 
 /** `store.<type>` for every type of the entity union. */
 export type StoreCollections<TEntity extends BaseEntity> = {
