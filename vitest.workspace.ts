@@ -25,4 +25,6 @@ export const projects: TestProjectInlineConfiguration[] = [
   project("pglite", "packages/pglite", { hookTimeout: 120_000, testTimeout: 60_000 }),
   project("kalphite", "packages/kalphite", { hookTimeout: 120_000, testTimeout: 60_000 }),
   project("todo-cli", "apps/todo-cli", { hookTimeout: 180_000, testTimeout: 120_000 }),
+  // The repository's own tooling (the layer check).
+  project("scripts", "scripts", { include: ["*.test.ts"] }),
 ];

@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const rootFlag = process.argv.indexOf("--root");
+const root = rootFlag > 0 ? resolve(process.argv[rootFlag + 1] ?? ".") : join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Layer of each package: lower numbers sit lower. Equal numbers may not import each other. */
 export const LAYERS = {
