@@ -1,13 +1,10 @@
 import type { Draft } from "immer";
 import { KalphiteError, StoreErrorCode } from "./errors";
 import type { CollectionState } from "./internal/collection-state";
-import type { StoreCore } from "./internal/store-core";
 import type { BaseEntity, ChangeListener, EntityId } from "./types";
 
 /** @internal The collection's data; a symbol so it never shows up as an array field. */
 export const STATE: unique symbol = Symbol("kalphite.collection.state");
-/** @internal The store that owns the collection. */
-export const CORE: unique symbol = Symbol("kalphite.collection.core");
 
 /** An entity as written: `id` and `type` may be left out (they are taken from the call). */
 export type EntityInput<T extends BaseEntity> = T extends BaseEntity
@@ -58,7 +55,6 @@ function unsupported(type: string, operation: string, instead: string): Kalphite
  */
 export class TypedCollection<T extends BaseEntity> extends Array<T> {
   declare readonly [STATE]: CollectionState<BaseEntity>;
-  declare readonly [CORE]: StoreCore;
 
   /** Derived arrays (`map`, `filter`, `slice`, …) are plain arrays, not collections. */
   static override get [Symbol.species](): ArrayConstructor {
@@ -78,22 +74,22 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
    * @throws ValidationError when the schema (or the `{ id, type }` check) refuses it.
    */
   upsert(id: EntityId, entity: EntityInput<T> | T): T {
-    return this[CORE].upsert(this[STATE], id, entity, "local") as T;
+    return this[STATE].core.upsert(this[STATE], id, entity, "local") as T;
   }
 
   /** Upserts every entity (each carries its `id`) as one batch; all are validated before any is applied. */
   upsertMany(entities: Iterable<T>): T[] {
-    return this[CORE].upsertMany(this[STATE], entities, "local") as T[];
+    return this[STATE].core.upsertMany(this[STATE], entities, "local") as T[];
   }
 
   /** Deletes the entity with this id; returns whether there was one. */
   delete(id: EntityId): boolean {
-    return this[CORE].delete(this[STATE], id, "local");
+    return this[STATE].core.delete(this[STATE], id, "local");
   }
 
   /** Deletes every listed id as one batch; returns how many existed. */
   deleteMany(ids: Iterable<EntityId>): number {
-    return this[CORE].deleteMany(this[STATE], ids, "local");
+    return this[STATE].core.deleteMany(this[STATE], ids, "local");
   }
 
   /**
@@ -103,7 +99,7 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
    * @throws KalphiteError `NOT_FOUND` when the id is not in the collection.
    */
   update(id: EntityId, recipe: (draft: Draft<T>) => void | T): T {
-    return this[CORE].update(this[STATE], id, recipe as (draft: Draft<BaseEntity>) => void) as T;
+    return this[STATE].core.update(this[STATE], id, recipe as (draft: Draft<BaseEntity>) => void) as T;
   }
 
   /** The entity with this id, in O(1). */
@@ -144,12 +140,12 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
 
   /** Listens to this type's changes, once per store batch. Returns the unsubscribe function. */
   subscribe(listener: ChangeListener<T>): () => void {
-    return this[CORE].subscribeType(this[STATE], listener as unknown as ChangeListener<BaseEntity>);
+    return this[STATE].core.subscribeType(this[STATE], listener as unknown as ChangeListener<BaseEntity>);
   }
 
   /** Upserts each entity (each must carry its `id`); returns the new length. */
   override push(...entities: T[]): number {
-    this[CORE].upsertMany(this[STATE], entities, "local");
+    this[STATE].core.upsertMany(this[STATE], entities, "local");
     return this[STATE].items.length;
   }
 
@@ -157,14 +153,14 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
   override pop(): T | undefined {
     const items = this[STATE].items;
     const last = items[items.length - 1] as T | undefined;
-    if (last !== undefined) this[CORE].delete(this[STATE], last.id, "local");
+    if (last !== undefined) this[STATE].core.delete(this[STATE], last.id, "local");
     return last;
   }
 
   /** Deletes the first entity and returns it. */
   override shift(): T | undefined {
     const first = this[STATE].items[0] as T | undefined;
-    if (first !== undefined) this[CORE].delete(this[STATE], first.id, "local");
+    if (first !== undefined) this[STATE].core.delete(this[STATE], first.id, "local");
     return first;
   }
 
@@ -178,7 +174,7 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
     const from = start < 0 ? Math.max(length + Math.trunc(start), 0) : Math.min(Math.trunc(start) || 0, length);
     const count = arguments.length < 2 ? length - from : Math.min(Math.max(Math.trunc(deleteCount ?? 0), 0), length - from);
     const removed = state.items.slice(from, from + count) as T[];
-    if (removed.length) this[CORE].deleteMany(state, removed.map((e) => e.id), "local");
+    if (removed.length) this[STATE].core.deleteMany(state, removed.map((e) => e.id), "local");
     return removed;
   }
 
@@ -205,8 +201,8 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
 
 const arrayFilter = Array.prototype.filter;
 
-// Read methods run on the raw array, not through the Proxy: native speed, and
-// they return plain arrays. Their types are Array's, inherited unchanged.
+// Read methods run on the raw array, a plain Array, so V8's fast paths apply
+// (they do not on Array subclass instances). Their types are Array's.
 const READ_METHODS = [
   "at", "concat", "entries", "every", "filter", "find", "findIndex", "findLast", "findLastIndex", "flat",
   "flatMap", "forEach", "includes", "indexOf", "join", "keys", "lastIndexOf", "map", "reduce", "reduceRight",
@@ -233,8 +229,25 @@ Object.defineProperty(TypedCollection.prototype, Symbol.iterator, {
   configurable: true,
 });
 
-function assignmentError(target: TypedCollection<BaseEntity>, property: string | symbol): KalphiteError {
-  const type = target[STATE].type;
+type Member = { readonly value: unknown; readonly get?: undefined } | { readonly value?: undefined; readonly get: () => unknown };
+
+/**
+ * Everything `TypedCollection.prototype` adds over `Array.prototype`: what the
+ * Proxy's `get` trap serves before falling through to the raw array.
+ */
+const MEMBERS: Record<PropertyKey, Member | undefined> = Object.create(null);
+for (const key of Reflect.ownKeys(TypedCollection.prototype)) {
+  const descriptor = Object.getOwnPropertyDescriptor(TypedCollection.prototype, key)!;
+  MEMBERS[key] = descriptor.get ? { get: descriptor.get } : { value: descriptor.value };
+}
+
+/** Adds a member (e.g. the `live` accessor) to every collection; for store-internal extensions. */
+export function defineCollectionMember(key: PropertyKey, descriptor: PropertyDescriptor): void {
+  Object.defineProperty(TypedCollection.prototype, key, { ...descriptor, configurable: true });
+  MEMBERS[key] = descriptor.get ? { get: descriptor.get } : { value: descriptor.value };
+}
+
+function assignmentError(type: string, property: string | symbol): KalphiteError {
   if (property === "length") {
     return unsupported(type, "length = n", "Delete with delete(id), deleteMany(ids) or store.clear().");
   }
@@ -244,34 +257,54 @@ function assignmentError(target: TypedCollection<BaseEntity>, property: string |
   return unsupported(type, `${String(property)} = …`, "A collection's fields are read-only; write entities with upsert(id, entity).");
 }
 
-/** Writes through the Proxy are refused; the store mutates the target directly. Reads have no trap. */
-const guard: ProxyHandler<TypedCollection<BaseEntity>> = {
-  set(target, property) {
-    throw assignmentError(target, property);
-  },
-  defineProperty(target, property) {
-    throw assignmentError(target, property);
-  },
-  deleteProperty(target, property) {
-    throw unsupported(target[STATE].type, `delete [${String(property)}]`, "Delete entities with delete(id).");
-  },
-  preventExtensions(target) {
-    throw unsupported(target[STATE].type, "freeze/seal/preventExtensions", "A collection stays live; entities inside it are frozen already.");
-  },
-  setPrototypeOf(target) {
-    throw unsupported(target[STATE].type, "setPrototypeOf", "A collection's prototype is fixed.");
-  },
-};
+/**
+ * The handler of one collection's Proxy. Its target is the raw array (a plain
+ * `Array`, so builtins keep their fast paths); reads fall through to it after
+ * the collection's own members, writes are refused. The store mutates the
+ * target directly.
+ */
+function guard(state: CollectionState<BaseEntity>): ProxyHandler<BaseEntity[]> {
+  const type = state.type;
+  // Methods only read `this[STATE]`: bound to a plain carrier, a call costs one
+  // trap (the property read) instead of one more per `this[STATE]` inside.
+  const carrier = { [STATE]: state };
+  const bound: Record<PropertyKey, unknown> = Object.create(null);
+  return {
+    get(target, key, receiver) {
+      const method = bound[key];
+      if (method !== undefined) return method;
+      if (key === STATE) return state;
+      const member = MEMBERS[key];
+      if (member === undefined) return (target as unknown as Record<PropertyKey, unknown>)[key];
+      if (member.get !== undefined) return member.get.call(receiver);
+      if (typeof member.value !== "function" || key === "constructor") return member.value;
+      return (bound[key] = (member.value as (...args: unknown[]) => unknown).bind(carrier));
+    },
+    has(target, key) {
+      return key === STATE || MEMBERS[key] !== undefined || key in target;
+    },
+    getPrototypeOf() {
+      return TypedCollection.prototype;
+    },
+    set(_target, key) {
+      throw assignmentError(type, key);
+    },
+    defineProperty(_target, key) {
+      throw assignmentError(type, key);
+    },
+    deleteProperty(_target, key) {
+      throw unsupported(type, `delete [${String(key)}]`, "Delete entities with delete(id).");
+    },
+    preventExtensions() {
+      throw unsupported(type, "freeze/seal/preventExtensions", "A collection stays live; entities inside it are frozen already.");
+    },
+    setPrototypeOf() {
+      throw unsupported(type, "setPrototypeOf", "A collection's prototype is fixed.");
+    },
+  };
+}
 
-/** @internal Creates the raw array for a type and the guarded collection users see. */
-export function createCollection(
-  makeState: (items: BaseEntity[]) => CollectionState<BaseEntity>,
-  core: StoreCore,
-): { state: CollectionState<BaseEntity>; collection: TypedCollection<BaseEntity> } {
-  const items = new TypedCollection<BaseEntity>();
-  const state = makeState(items);
-  Object.defineProperty(items, STATE, { value: state });
-  Object.defineProperty(items, CORE, { value: core });
-  const collection = new Proxy(items, guard);
-  return { state, collection };
+/** @internal Wraps a collection's state in the guarded, live array users see. */
+export function createCollection(state: CollectionState<BaseEntity>): TypedCollection<BaseEntity> {
+  return new Proxy(state.items, guard(state)) as unknown as TypedCollection<BaseEntity>;
 }

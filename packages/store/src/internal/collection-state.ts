@@ -1,3 +1,4 @@
+import type { StoreCore } from "./store-core";
 import type { BaseEntity, ChangeListener, ChangeOperation, ChangeRecord, EntityId } from "../types";
 
 /**
@@ -25,8 +26,10 @@ const arrayCopyWithin = Array.prototype.copyWithin;
  */
 export class CollectionState<T extends BaseEntity> {
   readonly type: string;
-  /** The raw array: the target of the collection's Proxy, mutated only here. */
-  readonly items: T[];
+  /** The store this collection belongs to. */
+  readonly core: StoreCore;
+  /** The raw array: a plain `Array`, the target of the collection's Proxy, mutated only here. */
+  readonly items: T[] = [];
   readonly #slots = new Map<EntityId, Slot>();
   /** `order[i]` is the slot of `items[i]`. */
   readonly #order: Slot[] = [];
@@ -37,9 +40,9 @@ export class CollectionState<T extends BaseEntity> {
   /** Whether this collection is in the store's list of collections to deliver. */
   touched = false;
 
-  constructor(type: string, items: T[]) {
+  constructor(type: string, core: StoreCore) {
     this.type = type;
-    this.items = items;
+    this.core = core;
   }
 
   get(id: EntityId): T | undefined {

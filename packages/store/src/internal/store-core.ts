@@ -85,10 +85,11 @@ export class StoreCore {
   }
 
   #create(type: string) {
-    const created = createCollection((items) => new CollectionState(type, items), this);
-    this.#states.set(type, created.state);
-    this.#collections.set(type, created.collection);
-    return created;
+    const state = new CollectionState<BaseEntity>(type, this);
+    const collection = createCollection(state);
+    this.#states.set(type, state);
+    this.#collections.set(type, collection);
+    return { state, collection };
   }
 
   // ---- validation ---------------------------------------------------------
@@ -115,14 +116,13 @@ export class StoreCore {
     return this.#freeze ? deepFreeze(entity) : entity;
   }
 
-  /** Validates an entity whose type picks the collection (loads, remote changes). */
-  #prepareAny(input: unknown): { state: AnyState; entity: BaseEntity } {
+  /** Validates an entity whose `type` picks the collection (loads). */
+  #prepareAny(input: unknown): BaseEntity {
     const type = (input as { type?: unknown } | null)?.type;
     if (typeof type !== "string" || type === "") {
       validateEntity(undefined, input); // throws a ValidationError naming what is missing
     }
-    const state = this.state(type as string);
-    return { state, entity: this.#prepare(state, undefined, input) };
+    return this.#prepare(this.state(type as string), undefined, input);
   }
 
   // ---- writes -------------------------------------------------------------
@@ -180,11 +180,15 @@ export class StoreCore {
 
   /** Bulk load (origin "load"): validated first, applied as one batch, never sent to the sink. */
   loadEntities(inputs: Iterable<unknown>): void {
-    const prepared: { state: AnyState; entity: BaseEntity }[] = [];
-    for (const input of inputs) prepared.push(this.#prepareAny(input));
+    const entities: BaseEntity[] = [];
+    for (const input of inputs) entities.push(this.#prepareAny(input));
     this.#depth++;
     try {
-      for (const { state, entity } of prepared) this.#write(state, entity, "load");
+      let state: AnyState | undefined;
+      for (const entity of entities) {
+        if (state === undefined || state.type !== entity.type) state = this.state(entity.type);
+        this.#write(state, entity, "load");
+      }
     } finally {
       this.#depth--;
     }
@@ -286,7 +290,7 @@ export class StoreCore {
         try {
           observer.change(operation, id, next, prev);
         } catch (error) {
-          this.#onListenerError(error, { entityType: state.type });
+          this.#report(error, state.type);
         }
       }
     }
@@ -312,31 +316,52 @@ export class StoreCore {
       while (this.#pending.length > 0 || this.#touched.length > 0) {
         const touched = this.#touched;
         const pending = this.#pending;
-        this.#touched = [];
-        this.#pending = [];
-        for (const state of touched) {
-          state.touched = false;
-          for (const observer of state.observers) this.#call(() => observer.flush(), state.type);
-          const records = state.pending;
-          state.pending = [];
-          if (records.length > 0) for (const listener of state.listeners) this.#call(() => listener(records), state.type);
+        if (touched.length > 0) {
+          this.#touched = [];
+          for (const state of touched) this.#deliverType(state);
         }
-        if (pending.length > 0) for (const listener of this.#listeners) this.#call(() => listener(pending), undefined);
+        if (pending.length > 0) {
+          this.#pending = [];
+          for (const listener of this.#listeners) {
+            try {
+              listener(pending);
+            } catch (error) {
+              this.#report(error, undefined);
+            }
+          }
+        }
       }
     } finally {
       this.#delivering = false;
     }
   }
 
-  #call(fn: () => void, entityType: string | undefined): void {
-    try {
-      fn();
-    } catch (error) {
+  #deliverType(state: AnyState): void {
+    state.touched = false;
+    for (const observer of state.observers) {
       try {
-        this.#onListenerError(error, { entityType });
-      } catch {
-        // An error handler that throws must not break delivery either.
+        observer.flush();
+      } catch (error) {
+        this.#report(error, state.type);
       }
+    }
+    const records = state.pending;
+    if (records.length === 0) return;
+    state.pending = [];
+    for (const listener of state.listeners) {
+      try {
+        listener(records);
+      } catch (error) {
+        this.#report(error, state.type);
+      }
+    }
+  }
+
+  #report(error: unknown, entityType: string | undefined): void {
+    try {
+      this.#onListenerError(error, { entityType });
+    } catch {
+      // An error handler that throws must not break delivery either.
     }
   }
 }
