@@ -1,1 +1,20 @@
-export {};
+export { MemoryFlushEngine } from "./memory-flush-engine";
+export { createMemoryFlushTarget, flushKey } from "./memory-flush-target";
+export type { FailurePolicy, MemoryFlushTarget, MemoryFlushTargetOptions } from "./memory-flush-target";
+export { FlushError, FlushErrorCode } from "./errors";
+export { TypedEmitter } from "./emitter";
+export type { Listener } from "./emitter";
+export { systemTimers } from "./timers";
+export { FLUSH_DEFAULTS } from "./config";
+export type {
+  FlushChange,
+  FlushConfig,
+  FlushedEvent,
+  FlushEvents,
+  FlushFailureEvent,
+  FlushState,
+  FlushStats,
+  FlushTarget,
+  FlushTimers,
+  RetryEvent,
+} from "./types";

@@ -1,0 +1,52 @@
+import { KalphiteError } from "@kalphite/store";
+import type { FlushChange } from "./types";
+
+/** Codes of the errors thrown by `@kalphite/flush`. */
+export const FlushErrorCode = {
+  /** A `FlushConfig` option is missing or out of range (thrown by the constructor). */
+  InvalidConfig: "INVALID_CONFIG",
+  /** A bad argument to a method (an entity without a `type`, a delete without its type…). */
+  InvalidArgument: "INVALID_ARGUMENT",
+  /** The engine was destroyed: scheduling throws, pending `flush()` calls reject. */
+  Destroyed: "DESTROYED",
+  /** `maxQueueSize` distinct entities are queued; a new one is refused. */
+  QueueFull: "QUEUE_FULL",
+  /** The target kept failing after every retry; the changes stay queued. */
+  DeliveryFailed: "DELIVERY_FAILED",
+} as const;
+
+/** A code of `FlushErrorCode`. */
+export type FlushErrorCode = (typeof FlushErrorCode)[keyof typeof FlushErrorCode];
+
+/**
+ * An error of the flush engine. `code` says what went wrong; `changes` lists
+ * the changes concerned (the undelivered ones for `DELIVERY_FAILED` and
+ * `DESTROYED`); `cause` keeps the underlying error (the target's last
+ * rejection).
+ */
+export class FlushError extends KalphiteError<FlushErrorCode> {
+  /** The changes this error is about; empty when it concerns none. */
+  readonly changes: readonly FlushChange[];
+
+  constructor(code: FlushErrorCode, message: string, options?: { cause?: unknown; changes?: readonly FlushChange[] }) {
+    super(code, message, options && "cause" in options ? { cause: options.cause } : undefined);
+    this.name = "FlushError";
+    this.changes = options?.changes ?? [];
+  }
+}
+
+/** A short description of a thrown value, for messages. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+/** The error of a call on a destroyed engine; `changes` are the ones it left undelivered. */
+export function destroyedError(call: string, changes: readonly FlushChange[] = []): FlushError {
+  const lost = changes.length > 0 ? ` ${changes.length} change(s) were not delivered (see getQueuedChanges()).` : "";
+  return new FlushError(FlushErrorCode.Destroyed, `MemoryFlushEngine.${call}: the engine was destroyed.${lost}`, { changes });
+}

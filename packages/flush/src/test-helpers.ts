@@ -1,0 +1,39 @@
+import { vi } from "vitest";
+import type { FlushChange, FlushTarget } from "./types";
+
+/** A todo-like entity for the tests. */
+export const entity = (type: string, id: string, fields: Record<string, unknown> = {}) => ({ id, type, ...fields });
+
+/** A target whose calls stay in flight until the test settles them, oldest first. */
+export function manualTarget() {
+  const calls: { changes: FlushChange[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const target = vi.fn<FlushTarget>(
+    (changes) =>
+      new Promise<void>((resolve, reject) => {
+        calls.push({ changes: [...changes], resolve, reject });
+      }),
+  );
+  return {
+    target,
+    calls,
+    /** Settles the oldest unsettled call. */
+    async succeed() {
+      calls.shift()!.resolve();
+      await vi.advanceTimersByTimeAsync(0);
+    },
+    async fail(error: unknown = new Error("boom")) {
+      calls.shift()!.reject(error);
+      await vi.advanceTimersByTimeAsync(0);
+    },
+  };
+}
+
+/** `"op:type/id"` of each change, for compact assertions. */
+export const summary = (changes: readonly FlushChange[]) =>
+  changes.map((c) => `${c.operation}:${c.entityType}/${c.entityId}`);
+
+/** Marks a promise as handled (so a rejection expected later is not reported as unhandled) and returns it. */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
