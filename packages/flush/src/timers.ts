@@ -16,13 +16,14 @@ const JITTER = 0.25;
 
 /**
  * The delay before retry `retry` (0 for the first retry), in ms:
- * `base · 2^retry`, plus up to 25 % jitter drawn from `random()`, capped at `max`.
+ * `base · 2^retry`, plus up to 25 % jitter drawn from `random()`, capped at
+ * `max` and rounded to a whole millisecond.
  */
 export function backoffDelay(retry: number, base: number, max: number, random: () => number): number {
   const exponential = base * 2 ** retry;
   const r = random();
   const jitter = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
-  return Math.min(max, exponential * (1 + JITTER * jitter));
+  return Math.round(Math.min(max, exponential * (1 + JITTER * jitter)));
 }
 
 /**
