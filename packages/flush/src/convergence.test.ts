@@ -12,10 +12,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-interface Item extends Entity {
-  readonly type: "todo" | "note";
+interface Todo extends Entity {
+  readonly type: "todo";
   readonly v: number;
 }
+interface Note extends Entity {
+  readonly type: "note";
+  readonly v: number;
+}
+type Item = Todo | Note;
 
 const type = fc.constantFrom("todo" as const, "note" as const);
 const id = fc.constantFrom("1", "2", "3");
