@@ -36,9 +36,11 @@ export interface MemoryFlushTarget {
   get(entityType: string, entityId: EntityId): BaseEntity | undefined;
   /** The stored entities, all or of one type. */
   entities(entityType?: string): BaseEntity[];
-  /** Calls so far: `calls` in total, `applied` batches, `rejected` ones (injected failures and invalid batches). */
+  /** Calls of `target` so far. */
   readonly calls: number;
+  /** Batches applied so far. */
   readonly applied: number;
+  /** Batches rejected so far: injected failures and invalid batches. */
   readonly rejected: number;
   /** Changes applied so far. */
   readonly changes: number;
