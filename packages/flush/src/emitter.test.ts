@@ -64,7 +64,7 @@ describe("TypedEmitter", () => {
 
   it("refuses a listener that is not a function; clear() removes all", () => {
     const events = new TypedEmitter<Events>();
-    expect(() => events.on("gone", 1 as never)).toThrow(TypeError);
+    expect(() => events.on("gone", 1 as never)).toThrow(expect.objectContaining({ name: "KalphiteError", code: "INVALID_ARGUMENT" }));
     events.on("gone", () => {});
     events.clear();
     expect(events.listenerCount("gone")).toBe(0);

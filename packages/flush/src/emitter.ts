@@ -1,3 +1,5 @@
+import { KalphiteError } from "@kalphite/store";
+
 /** A listener of one event. */
 export type Listener<TPayload> = (payload: TPayload) => void;
 
@@ -29,7 +31,9 @@ export class TypedEmitter<TEvents extends object> {
    * Adding the same function twice registers it once.
    */
   on<K extends keyof TEvents>(event: K, listener: Listener<TEvents[K]>): () => void {
-    if (typeof listener !== "function") throw new TypeError(`on("${String(event)}", listener): listener must be a function`);
+    if (typeof listener !== "function") {
+      throw new KalphiteError("INVALID_ARGUMENT", `on("${String(event)}", listener): listener must be a function`);
+    }
     let set = this.#listeners.get(event);
     if (set === undefined) {
       set = new Set();

@@ -2,7 +2,7 @@ import { KalphiteError } from "@kalphite/store";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FlushError } from "./errors";
 import { MemoryFlushEngine } from "./memory-flush-engine";
-import { entity, handled, manualTarget, summary } from "./test-helpers";
+import { entity, handled, manualTarget, reports, summary } from "./test-helpers";
 import type { FlushConfig, FlushFailureEvent, FlushTarget } from "./types";
 
 beforeEach(() => {
@@ -78,9 +78,11 @@ describe("destroy / close", () => {
   it("destroy() cancels timers; scheduling afterwards throws DESTROYED", async () => {
     const target = resolvingTarget();
     const engine = new MemoryFlushEngine({ flushTarget: target });
+    const lost = reports(engine);
     engine.scheduleFlush("a", entity("todo", "a"));
     engine.destroy();
     expect(vi.getTimerCount()).toBe(0);
+    expect(lost).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(target).not.toHaveBeenCalled();
     expect(engine.state).toBe("destroyed");
@@ -121,6 +123,7 @@ describe("destroy / close", () => {
   it("close() that cannot deliver rejects and leaves the engine open with its queue", async () => {
     const target = vi.fn<FlushTarget>(() => Promise.reject(new Error("offline")));
     const engine = new MemoryFlushEngine({ flushTarget: target, maxRetries: 0 });
+    reports(engine);
     engine.scheduleFlush("a", entity("todo", "a"));
     await expect(engine.close()).rejects.toMatchObject({ code: "DELIVERY_FAILED", cause: new Error("offline") });
     expect(engine.state).toBe("idle");

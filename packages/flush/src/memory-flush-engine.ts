@@ -264,7 +264,12 @@ export class MemoryFlushEngine implements ChangeSink {
     if (this.#state === "flushing" && !this.#timer.armed) this.#timer.arm(delay, () => this.#deliverNext());
   }
 
+  /** Emits `error` and `dead`; with nobody listening, logs instead, so a failure is never silent. */
   #report(changes: readonly FlushChange[], error: FlushError, attempts: number): void {
+    if (this.#events.listenerCount("error") + this.#events.listenerCount("dead") === 0) {
+      console.error("[kalphite] MemoryFlushEngine:", error);
+      return;
+    }
     const event = { changes, error, attempts };
     this.#events.emit("error", event);
     this.#events.emit("dead", event);
@@ -282,5 +287,4 @@ export class MemoryFlushEngine implements ChangeSink {
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(error);
   }
-
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FlushError } from "./errors";
 import { MemoryFlushEngine } from "./memory-flush-engine";
-import { entity, handled, manualTarget, summary } from "./test-helpers";
+import { entity, handled, manualTarget, reports, summary } from "./test-helpers";
 import type { FlushFailureEvent, FlushTarget, RetryEvent } from "./types";
 
 beforeEach(() => {
@@ -148,21 +148,25 @@ describe("after the retries are spent", () => {
   it("the next flush() tries them again, with a fresh set of retries", async () => {
     const target = flakyTarget(2);
     const engine = new MemoryFlushEngine({ flushTarget: target, maxRetries: 1, baseRetryDelay: 10, random: () => 0 });
+    const failures = reports(engine);
     engine.scheduleFlush("a", entity("todo", "a"));
     const first = handled(engine.flush());
     await vi.advanceTimersByTimeAsync(10);
     await expect(first).rejects.toThrow(/down 2/);
     await expect(engine.flush()).resolves.toBeUndefined();
     expect(target).toHaveBeenCalledTimes(3);
+    expect(failures).toHaveLength(1);
     expect(engine.getQueuedChanges()).toEqual([]);
   });
 
   it("a new change also starts a new cycle that retries the parked ones first", async () => {
     const target = flakyTarget(1);
     const engine = new MemoryFlushEngine({ flushTarget: target, maxRetries: 0 });
+    const failures = reports(engine);
     engine.scheduleFlush("a", entity("todo", "a"));
     await vi.advanceTimersByTimeAsync(100);
     expect(engine.getQueuedChanges()).toHaveLength(1);
+    expect(summary(failures[0]!.changes)).toEqual(["upsert:todo/a"]);
     engine.scheduleFlush("b", entity("todo", "b"));
     await vi.advanceTimersByTimeAsync(100);
     expect(summary(target.mock.calls[1]![0])).toEqual(["upsert:todo/a", "upsert:todo/b"]);
@@ -172,6 +176,7 @@ describe("after the retries are spent", () => {
   it("rejects every pending flush() (never resolves on a lie)", async () => {
     const manual = manualTarget();
     const engine = new MemoryFlushEngine({ flushTarget: manual.target, maxRetries: 0 });
+    reports(engine);
     engine.scheduleFlush("a", entity("todo", "a"));
     const one = handled(engine.flush());
     engine.scheduleFlush("b", entity("todo", "b"));
@@ -179,5 +184,23 @@ describe("after the retries are spent", () => {
     await manual.fail(new Error("nope"));
     await expect(one).rejects.toMatchObject({ code: "DELIVERY_FAILED" });
     await expect(two).rejects.toMatchObject({ code: "DELIVERY_FAILED" });
+  });
+});
+
+describe("an unobserved failure", () => {
+  it("is logged with console.error when nobody listens to error or dead", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const engine = new MemoryFlushEngine({ flushTarget: () => Promise.reject(new Error("unplugged")), maxRetries: 0 });
+      engine.scheduleFlush("a", entity("todo", "a"));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(log).toHaveBeenCalledWith("[kalphite] MemoryFlushEngine:", expect.objectContaining({ code: "DELIVERY_FAILED" }));
+      engine.on("dead", () => {});
+      log.mockClear();
+      await handled(engine.flush()).catch(() => undefined);
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      log.mockRestore();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { KalphiteError, KalphiteStore, type Entity } from "@kalphite/store";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryFlushEngine } from "./memory-flush-engine";
 import { createMemoryFlushTarget } from "./memory-flush-target";
-import { entity, summary } from "./test-helpers";
+import { entity, reports, summary } from "./test-helpers";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -105,6 +105,7 @@ describe("KalphiteStore(schema, { sink: engine })", () => {
   it("a write refused by a destroyed engine leaves the store unchanged", () => {
     const { engine, store } = setup();
     store.todo.upsert("t1", { title: "one" });
+    reports(engine);
     engine.destroy();
     expect(() => store.todo.upsert("t1", { title: "changed" })).toThrow(expect.objectContaining({ code: "DESTROYED" }));
     expect(() => store.todo.delete("t1")).toThrow(expect.objectContaining({ code: "DESTROYED" }));

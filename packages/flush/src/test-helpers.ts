@@ -1,5 +1,6 @@
 import { vi } from "vitest";
-import type { FlushChange, FlushTarget } from "./types";
+import type { MemoryFlushEngine } from "./memory-flush-engine";
+import type { FlushChange, FlushFailureEvent, FlushTarget } from "./types";
 
 /** A todo-like entity for the tests. */
 export const entity = (type: string, id: string, fields: Record<string, unknown> = {}) => ({ id, type, ...fields });
@@ -31,6 +32,13 @@ export function manualTarget() {
 /** `"op:type/id"` of each change, for compact assertions. */
 export const summary = (changes: readonly FlushChange[]) =>
   changes.map((c) => `${c.operation}:${c.entityType}/${c.entityId}`);
+
+/** Collects the engine's `error` reports (and so keeps them off the console). */
+export function reports(engine: MemoryFlushEngine): FlushFailureEvent[] {
+  const seen: FlushFailureEvent[] = [];
+  engine.on("error", (event) => seen.push(event));
+  return seen;
+}
 
 /** Marks a promise as handled (so a rejection expected later is not reported as unhandled) and returns it. */
 export function handled<T>(promise: Promise<T>): Promise<T> {
