@@ -40,10 +40,13 @@ function show(value: unknown): string {
   return typeof value === "number" ? String(value) : typeof value === "string" ? JSON.stringify(value) : typeof value;
 }
 
+/** The longest delay `setTimeout` honours (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_DELAY = 2_147_483_647;
+
 function duration(config: Record<string, unknown>, name: keyof typeof FLUSH_DEFAULTS): number {
   const value = config[name] ?? FLUSH_DEFAULTS[name];
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw invalid(`${name} must be a finite number of milliseconds ≥ 0, got ${show(value)}`);
+  if (typeof value !== "number" || !(value >= 0 && value <= MAX_TIMER_DELAY)) {
+    throw invalid(`${name} must be a number of milliseconds from 0 to ${MAX_TIMER_DELAY}, got ${show(value)}`);
   }
   return value;
 }

@@ -191,6 +191,7 @@ describe("bad input", () => {
     ["a negative debounce", { flushTarget: async () => {}, debounceMs: -1 }],
     ["a NaN debounce", { flushTarget: async () => {}, debounceMs: Number.NaN }],
     ["a negative baseRetryDelay", { flushTarget: async () => {}, baseRetryDelay: -5 }],
+    ["a delay setTimeout cannot honour", { flushTarget: async () => {}, maxRetryDelay: 2 ** 31 }],
     ["a negative maxRetries", { flushTarget: async () => {}, maxRetries: -1 }],
     ["a fractional maxRetries", { flushTarget: async () => {}, maxRetries: 1.5 }],
     ["a batch size < 1", { flushTarget: async () => {}, maxBatchSize: 0 }],
