@@ -272,3 +272,24 @@ describe("the store object", () => {
     expect(() => KalphiteStore({ parse: () => 1 } as never)).toThrow(/Standard Schema/);
   });
 });
+
+describe("a sink that fails part-way through a bulk delete", () => {
+  it("applies exactly the deletes the sink accepted, then throws", () => {
+    const accepted: string[] = [];
+    const sink: ChangeSink = {
+      scheduleFlush: () => undefined,
+      scheduleDelete: (id) => {
+        if (accepted.length === 2) throw new KalphiteError("QUEUE_FULL", "queue full");
+        accepted.push(id);
+      },
+    };
+    const store = KalphiteStore(AppSchema, { sink });
+    store.todo.upsertMany([todo("a"), todo("b"), todo("c"), todo("d")]);
+    const heard: string[] = [];
+    store.subscribe((changes) => heard.push(...summary(changes)));
+    expect(() => store.todo.deleteMany(["a", "b", "c"])).toThrow("queue full");
+    expect(accepted).toEqual(["a", "b"]);
+    expect(store.todo.map((t) => t.id)).toEqual(["c", "d"]);
+    expect(heard).toEqual(["delete:todo:a:local", "delete:todo:b:local"]);
+  });
+});

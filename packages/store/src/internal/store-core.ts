@@ -161,8 +161,29 @@ export class StoreCore {
     if (present.size === 1) {
       for (const id of present) this.#remove(state, id, origin);
     } else {
-      if (origin !== "load" && this.#sink) for (const id of present) this.#sink.scheduleDelete(id, state.type);
-      for (const prev of state.removeMany(present)) this.#record(state, "delete", prev.id, undefined, prev, origin);
+      let failure: { error: unknown } | undefined;
+      let removing = present;
+      if (origin !== "load" && this.#sink) {
+        // Memory and durable storage must agree: if the sink refuses a delete
+        // part-way (a full queue), apply exactly the deletes it accepted.
+        const scheduled = new Set<EntityId>();
+        try {
+          for (const id of present) {
+            this.#sink.scheduleDelete(id, state.type);
+            scheduled.add(id);
+          }
+        } catch (error) {
+          failure = { error };
+          removing = scheduled;
+        }
+      }
+      if (removing.size > 0) {
+        for (const prev of state.removeMany(removing)) this.#record(state, "delete", prev.id, undefined, prev, origin);
+      }
+      if (failure) {
+        this.#settle();
+        throw failure.error;
+      }
     }
     this.#settle();
     return present.size;
