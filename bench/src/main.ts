@@ -1,1 +1,78 @@
-export {};
+// `pnpm bench`: runs every group (or `--only <group>`), each implementation
+// in its own child process, interleaved over rounds; prints a markdown table
+// per group and saves the raw results under bench/results/.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "./harness/args";
+import { runGroup, type RawResult } from "./harness/run-group";
+import { renderTable, targetOutcomes, type Samples } from "./harness/table";
+import type { GroupSpec, RunOptions } from "./harness/types";
+import { flushGroup } from "./groups/flush";
+import { pgliteGroup } from "./groups/pglite";
+import { storeGroup } from "./groups/store";
+
+type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
+
+const GROUPS: Record<string, GroupFactory> = {
+  store: storeGroup,
+  flush: flushGroup,
+  pglite: pgliteGroup,
+};
+
+const USAGE = `usage: pnpm bench [-- --quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]
+  --quick       fewer rounds and smaller sizes (a smoke run, not for numbers)
+  --only <id>   run one group
+  --rounds <n>  override every group's round count`;
+
+const args = (() => {
+  try {
+    return parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (args.only !== undefined && !(args.only in GROUPS)) {
+  console.error(`unknown group "${args.only}"\n${USAGE}`);
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const options: RunOptions = { quick: args.quick, rounds: args.rounds };
+const startedAt = new Date();
+const report: Record<string, unknown> = {};
+const tables: string[] = [];
+
+console.log(`# Kalphite bench — ${startedAt.toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}${args.quick ? " — QUICK (not for numbers)" : ""}\n`);
+for (const [id, factory] of Object.entries(GROUPS)) {
+  if (args.only !== undefined && args.only !== id) continue;
+  const group = await factory(options);
+  if ("skipped" in group) {
+    const line = `### ${id}\n\nskipped: ${group.skipped}`;
+    console.log(`${line}\n`);
+    tables.push(line);
+    report[id] = { skipped: group.skipped };
+    continue;
+  }
+  log(`${group.id}: ${group.jobs.length} children × ${group.rounds} rounds`);
+  const start = performance.now();
+  const { samples, raw }: { samples: Samples; raw: RawResult[] } = await runGroup(group, log);
+  const table = renderTable(group, samples, group.rounds);
+  console.log(`${table}\n`);
+  tables.push(table);
+  log(`${group.id}: ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  report[id] = { title: group.title, rounds: group.rounds, jobs: group.jobs, samples, targets: targetOutcomes(group, samples), raw };
+}
+
+const dir = fileURLToPath(new URL("../results/", import.meta.url));
+mkdirSync(dir, { recursive: true });
+const file = `${dir}${startedAt.toISOString().replace(/[:.]/g, "-")}${args.quick ? "-quick" : ""}.json`;
+const json = JSON.stringify({ startedAt: startedAt.toISOString(), node: process.version, cpus: cpus().map((c) => c.model), args, groups: report }, null, 2);
+writeFileSync(file, json);
+writeFileSync(`${dir}latest.json`, json);
+log(`raw results: ${file}`);

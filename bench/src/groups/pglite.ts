@@ -1,0 +1,56 @@
+import { maxRatio } from "../harness/targets";
+import type { GroupSpec, RunOptions, Target } from "../harness/types";
+
+/** Sizes of the PGlite workloads. */
+export interface PgliteParams {
+  readonly n: number;
+  /** Measured runs per child after one warm-up. */
+  readonly reps: number;
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** "Throughput ≥ 80 % of raw" is "time ≤ 1.25× raw"; printed as the throughput share. */
+function throughputShare(workload: string, impl: string, share: number): Target {
+  const limit = 1 / share;
+  const base = maxRatio(workload, impl, "raw", limit);
+  return {
+    ...base,
+    text: `≥ ${Math.round(share * 100)} % of raw throughput`,
+    detail: (median) => {
+      const value = median(workload, impl);
+      const raw = median(workload, "raw");
+      return value === undefined || raw === undefined ? undefined : `${Math.round((raw / value) * 100)} %`;
+    },
+  };
+}
+
+/** Group 3: the flush engine into PGlite and hydration, against raw PGlite on the same table. */
+export function pgliteGroup(options: RunOptions): GroupSpec {
+  const params: PgliteParams = options.quick ? { n: 20_000, reps: 1 } : { n: 100_000, reps: 2 };
+  return {
+    id: "pglite",
+    title: `pglite — ${fmt(params.n)} todos, memory://`,
+    impls: [
+      { id: "raw", label: "raw PGlite (floor)" },
+      { id: "kalphite", label: "kalphite" },
+      { id: "kalphite-1000", label: "kalphite, maxBatchSize 1000" },
+      { id: "kalphite-freeze", label: "kalphite, store freeze:true" },
+    ],
+    rounds: options.rounds ?? (options.quick ? 1 : 3),
+    jobs: [
+      { impl: "raw", params: { ...params } },
+      { impl: "kalphite", params: { ...params } },
+    ],
+    workloads: [
+      { id: "write", label: `write ${fmt(params.n)} new rows (flush engine)`, unit: "ms", ops: params.n, perOp: "rate", baseline: "raw" },
+      { id: "hydrate", label: `hydrate ${fmt(params.n)} entities (hydrate())`, unit: "ms", ops: params.n, baseline: "raw" },
+    ],
+    targets: [throughputShare("write", "kalphite", 0.8), maxRatio("hydrate", "kalphite", "raw", 1.5)],
+    notes: [
+      "Both children open `new FrontendDatabase({ dbName: \"memory://\" })` and `init()` it (PGlite start-up excluded), so the table is the same: kalphite_entities (type, id, seq identity, data jsonb, updated_at), primary key (type, id).",
+      "raw write = one transaction, one `INSERT … SELECT … FROM jsonb_to_recordset($1) ON CONFLICT (type, id) DO UPDATE` of all rows, JSON.stringify of the payload included; kalphite write = `scheduleFlush` of every row into `new MemoryFlushEngine({ flushTarget: createFlushTarget(db) })` + `await engine.flush()` (default maxBatchSize 100; 1000 shown too). The table is truncated between runs (untimed).",
+      "raw hydrate = `SELECT data FROM kalphite_entities` (rows parsed into objects by PGlite); kalphite = `hydrate(KalphiteStore(undefined, { freeze: false }), db)` (getAll ORDER BY seq + loadEntities); freeze:true shown too.",
+    ],
+  };
+}

@@ -1,0 +1,75 @@
+import type { GroupSpec, RunOptions, Target } from "../harness/types";
+import { maxRatio, maxValue } from "../harness/targets";
+
+/** Sizes of the store workloads (sent to each child). */
+export interface StoreParams {
+  /** Entities in the bulk load and in the store the other workloads start from. */
+  readonly n: number;
+  readonly singles: number;
+  readonly updates: number;
+  readonly finds: number;
+  readonly deletes: number;
+  /** `filter` runs per measurement (the value reported is per run). */
+  readonly filters: number;
+  /** Measured repetitions inside each child (after one warm-up). */
+  readonly reps: number;
+  /** Workload ids to run (`heap` for the three heap rows); all when absent. */
+  readonly only?: readonly string[];
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** Group 1: the in-memory store against the plain-Map floor and TanStack DB. */
+export function storeGroup(options: RunOptions): GroupSpec {
+  const params: StoreParams = options.quick
+    ? { n: 20_000, singles: 5_000, updates: 5_000, finds: 50_000, deletes: 250, filters: 10, reps: 3 }
+    : { n: 100_000, singles: 20_000, updates: 20_000, finds: 200_000, deletes: 1_000, filters: 20, reps: 3 };
+  const impls = [
+    { id: "map", label: "map (baseline)" },
+    { id: "kalphite", label: "kalphite" },
+    { id: "kalphite-freeze", label: "kalphite freeze:true" },
+    { id: "tanstack", label: "tanstack db" },
+  ];
+  const targets: Target[] = [
+    maxRatio("bulk-load", "kalphite", "map", 2),
+    maxRatio("single-upserts", "kalphite", "map", 3),
+    maxRatio("updates", "kalphite", "map", 3),
+    maxRatio("find-by-id", "kalphite", "map", 1.5),
+    maxRatio("deletes", "kalphite", "map", 3),
+    maxRatio("filter", "kalphite", "map", 1.5),
+    maxRatio("heap-total", "kalphite", "map", 1.3),
+    maxValue("heap-overhead", "kalphite", 100, "B"),
+  ];
+  return {
+    id: "store",
+    title: `store — in-memory collection, ${fmt(params.n)} todos`,
+    impls,
+    rounds: options.rounds ?? (options.quick ? 2 : 5),
+    jobs: [
+      { impl: "map", params: { ...params } },
+      { impl: "kalphite", params: { ...params } },
+      // Freezing costs on writes only; reads and deletes are the same code.
+      { impl: "kalphite-freeze", params: { ...params, only: ["bulk-load", "single-upserts", "updates"] } },
+      // Seconds per workload: fewer rounds keep the whole bench within minutes.
+      { impl: "tanstack", params: { ...params }, maxRounds: 3 },
+    ],
+    workloads: [
+      { id: "bulk-load", label: `bulk load ${fmt(params.n)}`, unit: "ms", ops: params.n, baseline: "map" },
+      { id: "single-upserts", label: `${fmt(params.singles)} single upserts, 1 subscriber`, unit: "ms", ops: params.singles, baseline: "map" },
+      { id: "updates", label: `${fmt(params.updates)} updates of existing, 1 subscriber`, unit: "ms", ops: params.updates, baseline: "map" },
+      { id: "find-by-id", label: `${fmt(params.finds)} findById`, unit: "ms", ops: params.finds, baseline: "map" },
+      { id: "deletes", label: `${fmt(params.deletes)} deletes from ${fmt(params.n)}, 1 subscriber`, unit: "ms", ops: params.deletes, baseline: "map" },
+      { id: "filter", label: `filter over ${fmt(params.n)} (one pass)`, unit: "ms", baseline: "map" },
+      { id: "heap-total", label: "heap per entity, entities + store", unit: "B/entity", baseline: "map" },
+      { id: "heap-overhead", label: "heap per entity beyond the entities", unit: "B/entity", baseline: "map" },
+    ],
+    targets,
+    notes: [
+      "map (baseline) = insertion-ordered array + Map<id, slot> + listener Set; replace in place, delete = splice + re-index of the tail, one change record per write.",
+      "kalphite = KalphiteStore without a schema, freeze:false, called as store.todo.<method>; bulk load = loadEntities. freeze:true is reported without a target.",
+      "tanstack db = local-only collection: insert([...]) for the bulk load, insert / update(id, draft) / delete / get, subscribeChanges; filter = collection.toArray.filter (iterates in key order).",
+      "filter ratio: kalphite's store.todo.filter vs Array.prototype.filter over the baseline's plain array (same predicate, same rows).",
+      "targets from the issue: bulk ≤ 2×, upserts/updates/deletes ≤ 3×, findById/filter ≤ 1.5×, heap ≤ 1.3× and ≤ 100 B/entity beyond the entities.",
+    ],
+  };
+}
