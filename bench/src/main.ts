@@ -9,7 +9,9 @@ import { runGroup, type RawResult } from "./harness/run-group";
 import { renderTable, targetOutcomes, type Samples } from "./harness/table";
 import type { GroupSpec, RunOptions } from "./harness/types";
 import { flushGroup } from "./groups/flush";
+import { liveGroup } from "./groups/live";
 import { pgliteGroup } from "./groups/pglite";
+import { startupGroup } from "./groups/startup";
 import { storeGroup } from "./groups/store";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
@@ -18,6 +20,8 @@ const GROUPS: Record<string, GroupFactory> = {
   store: storeGroup,
   flush: flushGroup,
   pglite: pgliteGroup,
+  live: liveGroup,
+  startup: startupGroup,
 };
 
 const USAGE = `usage: pnpm bench [-- --quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

@@ -4,7 +4,7 @@ import type { GroupSpec, RunOptions, Target } from "../harness/types";
 /** Sizes of the PGlite workloads. */
 export interface PgliteParams {
   readonly n: number;
-  /** Measured runs per child after one warm-up. */
+  /** Measured runs per child (after a warm-up on a tenth of the rows for writes, a full one for hydrate). */
   readonly reps: number;
 }
 
@@ -27,7 +27,7 @@ function throughputShare(workload: string, impl: string, share: number): Target 
 
 /** Group 3: the flush engine into PGlite and hydration, against raw PGlite on the same table. */
 export function pgliteGroup(options: RunOptions): GroupSpec {
-  const params: PgliteParams = options.quick ? { n: 20_000, reps: 1 } : { n: 100_000, reps: 2 };
+  const params: PgliteParams = options.quick ? { n: 20_000, reps: 1 } : { n: 100_000, reps: 1 };
   return {
     id: "pglite",
     title: `pglite — ${fmt(params.n)} todos, memory://`,

@@ -8,6 +8,8 @@ const runners: Record<string, () => Promise<Runner>> = {
   store: async () => (await import("../groups/store-child")).runStoreChild,
   flush: async () => (await import("../groups/flush-child")).runFlushChild,
   pglite: async () => (await import("../groups/pglite-child")).runPgliteChild,
+  live: async () => (await import("../groups/live-child")).runLiveChild,
+  startup: async () => (await import("../groups/startup-child")).runStartupChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);

@@ -27,6 +27,23 @@ export async function runGroup(group: GroupSpec, log: (line: string) => void): P
   const samples: Samples = {};
   const raw: RawResult[] = [];
   const reported = new Set<string>();
+  const prepared = (await group.prepare?.(log)) ?? {};
+  try {
+    await runRounds(group, prepared.params ?? {}, samples, raw, reported, log);
+  } finally {
+    prepared.cleanup?.();
+  }
+  return { samples, raw };
+}
+
+async function runRounds(
+  group: GroupSpec,
+  shared: Record<string, unknown>,
+  samples: Samples,
+  raw: RawResult[],
+  reported: Set<string>,
+  log: (line: string) => void,
+): Promise<void> {
   for (let round = 1; round <= group.rounds; round++) {
     const order: Job[] = rotate(group.jobs, round - 1).filter((job) => job.maxRounds === undefined || round <= job.maxRounds);
     const parts: string[] = [];
@@ -34,7 +51,7 @@ export async function runGroup(group: GroupSpec, log: (line: string) => void): P
       const label = job.label ?? job.impl;
       const start = performance.now();
       try {
-        const values = await runChild(group.id, job.impl, job.params, { execArgv: group.execArgv ?? [] });
+        const values = await runChild(group.id, job.impl, { ...job.params, ...shared }, { execArgv: group.execArgv ?? [] });
         addSamples(samples, job.impl, values);
         raw.push({ round, job: label, impl: job.impl, values, wallMs: performance.now() - start });
         parts.push(`${label} ${((performance.now() - start) / 1000).toFixed(1)}s`);
@@ -54,5 +71,4 @@ export async function runGroup(group: GroupSpec, log: (line: string) => void): P
     }
     log(`  round ${round}/${group.rounds}: ${parts.join(", ")}`);
   }
-  return { samples, raw };
 }

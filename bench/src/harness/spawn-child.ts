@@ -25,6 +25,8 @@ export function runChild(
       cwd: BENCH_ROOT,
       execArgv: ["--expose-gc", ...execArgv, "--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // Production mode for every child: libraries drop dev-only checks and warnings (TanStack DB's index hints).
+      env: { ...process.env, NODE_ENV: "production" },
     });
     let settled = false;
     const finish = (fn: () => void) => {

@@ -61,6 +61,12 @@ export interface GroupSpec {
   readonly notes?: readonly string[];
   /** Node options for the children beyond `--expose-gc`. */
   readonly execArgv?: readonly string[];
+  /**
+   * Runs once before the first round (untimed): builds what every child
+   * shares (a data directory…). Its `params` are merged into every job's;
+   * `cleanup` runs after the last round.
+   */
+  readonly prepare?: (log: (line: string) => void) => Promise<{ params?: Record<string, unknown>; cleanup?: () => void }>;
 }
 
 /** Options every group builder receives from the command line. */

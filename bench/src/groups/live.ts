@@ -1,0 +1,74 @@
+import { timesLowerThan } from "../harness/targets";
+import type { GroupSpec, Job, RunOptions, Target } from "../harness/types";
+
+/** Parameters of one live-query child: one implementation at one collection size. */
+export interface LiveParams {
+  readonly n: number;
+  /** Update + read pairs per measured run. */
+  readonly updates: number;
+  readonly reps: number;
+}
+
+const fmt = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+
+/** Kalphite's per-update cost at the largest size is at most `limit` × its cost at the smallest. */
+function sizeIndependent(small: string, large: string, limit: number, impl: string): Target {
+  return {
+    workload: large,
+    impl,
+    text: `≤ ${limit}× the ${small.replace("update-read-", "")} cost (size-independent)`,
+    check: (median) => {
+      const a = median(small, impl);
+      const b = median(large, impl);
+      return a === undefined || b === undefined ? undefined : b / a <= limit;
+    },
+    detail: (median) => {
+      const a = median(small, impl);
+      const b = median(large, impl);
+      return a === undefined || b === undefined ? undefined : `${(b / a).toFixed(2)}×`;
+    },
+  };
+}
+
+/**
+ * Group 4: a filtered + sorted live view under 5,000 updates, each followed
+ * by a read of the view, at 10k / 100k / 1M rows.
+ */
+export function liveGroup(options: RunOptions): GroupSpec {
+  const sizes = options.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
+  const updates = options.quick ? 1_000 : 5_000;
+  const reps = options.quick ? 1 : 2;
+  const jobs: Job[] = [];
+  for (const n of sizes) {
+    // The baseline is orders of magnitude slower; one measured run is precise enough.
+    jobs.push({ impl: "recompute", label: `recompute ${fmt(n)}`, params: { n, updates, reps: 1 } });
+    jobs.push({ impl: "kalphite", label: `kalphite ${fmt(n)}`, params: { n, updates, reps } });
+    // TanStack DB needs ~35 s to load 100k rows and build the live query here (minutes at 1M):
+    // one round at 100k, none at 1M.
+    if (n <= 10_000) jobs.push({ impl: "tanstack", label: `tanstack ${fmt(n)}`, params: { n, updates, reps: 1 } });
+    else if (n <= 100_000) jobs.push({ impl: "tanstack", label: `tanstack ${fmt(n)}`, params: { n, updates, reps: 1 }, maxRounds: 1 });
+  }
+  const id = (n: number) => `update-read-${fmt(n)}`;
+  return {
+    id: "live",
+    title: "live — filtered + sorted view, an update then a read of the view, per update",
+    impls: [
+      { id: "recompute", label: "recompute on read (baseline)" },
+      { id: "kalphite", label: "kalphite live view" },
+      { id: "tanstack", label: "tanstack db live query" },
+    ],
+    rounds: options.rounds ?? (options.quick ? 1 : 3),
+    jobs,
+    workloads: sizes.map((n) => ({ id: id(n), label: `${fmt(n)} rows`, unit: "µs", baseline: "recompute" })),
+    targets: [
+      ...sizes.filter((n) => n <= 100_000).map((n) => timesLowerThan(id(n), "kalphite", "tanstack", 10, "tanstack")),
+      sizeIndependent(id(sizes[0]!), id(sizes[sizes.length - 1]!), 2, "kalphite"),
+    ],
+    notes: [
+      `view = open todos (\`completed === false\`, ~70 % of rows) ordered by \`updatedAt\` descending. Each update writes a new version of a random row: half get the newest timestamp (to the top), half a random one within the existing range (a random place); one in five also flips \`completed\` (leaves or re-enters the view). Same update sequence for every implementation.`,
+      "read after each update = `length` and the first 20 rows (kalphite: `view.length` + `view.slice(0, 20)`; tanstack: `size` + the first 20 of `values()`; recompute: `filter` + `sort` of the whole collection, then the same reads).",
+      `kalphite = \`store.todo.live.where(…).orderBy("updatedAt", "desc")\`, writes with \`store.todo.upsert\`; tanstack = \`createLiveQueryCollection(q => q.from({ todo }).where(({ todo }) => eq(todo.completed, false)).orderBy(({ todo }) => todo.updatedAt, "desc"))\` over a local-only collection, writes with \`update(id, draft)\`. Both views have one subscriber.`,
+      `${updates.toLocaleString("en-US")} updates per measured run, fewer when the warm-up pace says a run would pass 2 s (recompute at every size; the count used is in the JSON). tanstack: 100k in the first round only (~35 s to load and build the live query), not run at 1M (minutes).`,
+    ],
+  };
+}
