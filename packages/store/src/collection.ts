@@ -1,7 +1,14 @@
 import type { Draft } from "immer";
 import { KalphiteError, StoreErrorCode } from "./errors";
 import type { CollectionState } from "./internal/collection-state";
+import { liveQueryOf, type LiveQuery } from "./live/live-query";
+import { compareKeys, selectorOf, type KeySelector, type SortDirection } from "./sort-keys";
 import type { BaseEntity, ChangeListener, EntityId } from "./types";
+
+// Sort keys live in their own module so live views (which the `live` accessor
+// below reaches) can share them without an import cycle.
+export { compareKeys, selectorOf } from "./sort-keys";
+export type { KeySelector, SortDirection } from "./sort-keys";
 
 /** @internal The collection's data; a symbol so it never shows up as an array field. */
 export const STATE: unique symbol = Symbol("kalphite.collection.state");
@@ -10,31 +17,6 @@ export const STATE: unique symbol = Symbol("kalphite.collection.state");
 export type EntityInput<T extends BaseEntity> = T extends BaseEntity
   ? Omit<T, "id" | "type"> & Partial<Pick<T, "id" | "type">>
   : never;
-
-/** What `orderBy` accepts: a field of the entity or a function returning the sort key. */
-export type KeySelector<T> = keyof T | ((entity: T) => unknown);
-
-/** Sort direction. @default "asc" */
-export type SortDirection = "asc" | "desc";
-
-/**
- * Compares two sort keys: numbers, bigints, strings (by code unit), booleans
- * and Dates in their natural order; `null`/`undefined` after everything else.
- */
-export function compareKeys(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === undefined || a === null) return b === undefined || b === null ? 0 : 1;
-  if (b === undefined || b === null) return -1;
-  const x = a instanceof Date ? a.getTime() : a;
-  const y = b instanceof Date ? b.getTime() : b;
-  return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
-}
-
-/** Turns a key selector into a function. */
-export function selectorOf<T>(key: KeySelector<T>): (entity: T) => unknown {
-  if (typeof key === "function") return key as (entity: T) => unknown;
-  return (entity: T) => entity[key];
-}
 
 function unsupported(type: string, operation: string, instead: string): KalphiteError {
   return new KalphiteError(
@@ -136,6 +118,16 @@ export class TypedCollection<T extends BaseEntity> extends Array<T> {
       else groups.set(key, [entity]);
     }
     return groups;
+  }
+
+  /**
+   * Live queries on this collection, maintained incrementally: `live.where(p)`,
+   * `.filter(p)`, `.orderBy(key, dir)`, `.limit(n)`, `.offset(n)` and
+   * `.groupBy(key)` each return a view that stays current as entities change.
+   * The same object on every access; it holds no data until a view is made.
+   */
+  get live(): LiveQuery<T> {
+    return liveQueryOf(this[STATE]) as unknown as LiveQuery<T>;
   }
 
   /** Listens to this type's changes, once per store batch. Returns the unsubscribe function. */

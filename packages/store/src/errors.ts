@@ -30,6 +30,8 @@ export const StoreErrorCode = {
   UnsupportedMutation: "UNSUPPORTED_MUTATION",
   /** A bad argument or option (for example a non-function listener). */
   InvalidArgument: "INVALID_ARGUMENT",
+  /** A live view (or groupBy map) was used after `dispose()`. */
+  ViewDisposed: "VIEW_DISPOSED",
 } as const;
 
 /** A code of `StoreErrorCode`. */

@@ -1,0 +1,123 @@
+import type { BaseEntity } from "../types";
+import { ArrayNode } from "./array-node";
+import type { Order, Parent, Upstream } from "./node-types";
+import { compareIds, sortInPlace } from "./order";
+
+const arrayFilter = Array.prototype.filter;
+const arraySlice = Array.prototype.slice;
+
+/**
+ * `filter(predicate)` and `orderBy(key)` (and a group of `groupBy`): keeps the
+ * upstream's entities that pass `predicate` (all when it is undefined), in
+ * `order` — the upstream's, or its own for `orderBy`.
+ *
+ * A change costs O(log n) to find the entity (binary search on the order)
+ * plus the shift of the span between its old and new places; an update that
+ * keeps its place among its neighbours is replaced in place, O(1) after the
+ * search.
+ */
+export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
+  readonly #predicate: ((entity: T) => unknown) | undefined;
+  readonly #sorts: boolean;
+  /** Contents handed over for the next rebuild (a group's members, sorted out by its groupBy). */
+  #prepared: T[] | undefined;
+
+  constructor(
+    upstream: Upstream<T>,
+    order: Order<T>,
+    predicate: ((entity: T) => unknown) | undefined,
+    options: { parent?: Parent<T>; owned?: boolean; initial?: T[] } = {},
+  ) {
+    // In collection order a key is a hash lookup: keep the keys beside the array (see ArrayNode).
+    super(upstream, options.parent ?? upstream, order, options.owned ?? false, order === (upstream.source.order as Order<BaseEntity>));
+    this.#predicate = predicate;
+    this.#sorts = order !== upstream.order;
+    this.init(options.initial);
+  }
+
+  /** Rebuilds from `contents` at the end of the batch instead of scanning the upstream. */
+  prepare(contents: T[]): void {
+    this.#prepared = contents;
+    this.enterBulk();
+  }
+
+  protected compute(): T[] {
+    const prepared = this.#prepared;
+    if (prepared !== undefined) {
+      this.#prepared = undefined;
+      return prepared;
+    }
+    const predicate = this.#predicate;
+    const items = this.upstream.items;
+    const out = (predicate === undefined ? arraySlice.call(items) : arrayFilter.call(items, (entity: T) => predicate(entity))) as T[];
+    if (this.#sorts) sortInPlace(out, this.order);
+    return out;
+  }
+
+  protected rebuildCost(): number {
+    const n = this.upstream.items.length;
+    return this.#sorts ? n * Math.log2(n + 2) * 8 : n * 4;
+  }
+
+  apply(next: T | undefined, prev: T | undefined): void {
+    if (this.bulk || this.overBudget()) return;
+    const predicate = this.#predicate;
+    const wasIn = prev !== undefined && (predicate === undefined || Boolean(predicate(prev)));
+    const isIn = next !== undefined && (predicate === undefined || Boolean(predicate(next)));
+    if (!wasIn) {
+      if (isIn) this.#insert(next!);
+      return;
+    }
+    const i = this.#find(prev!);
+    if (i < 0) {
+      if (isIn) this.#insert(next!); // not where its predicate said (an impure one): heal
+      return;
+    }
+    if (!isIn) {
+      this.removeAt(i);
+      return;
+    }
+    const j = this.#placeAgain(i, next!);
+    if (j === i) this.replaceAt(i, next!);
+    else this.moveTo(i, j, next!);
+  }
+
+  #insert(entity: T): void {
+    const n = this.array.length;
+    const key = this.order.key(entity);
+    // Appending is the common case (new entities in collection order, loads in key order).
+    if (n === 0 || this.#compareAt(n - 1, key, entity.id) < 0) this.insertAt(n, entity);
+    else this.insertAt(this.#lowerBound(0, n - 1, key, entity.id), entity);
+  }
+
+  #find(entity: T): number {
+    const a = this.array;
+    const i = this.#lowerBound(0, a.length, this.order.key(entity), entity.id);
+    return a[i]?.id === entity.id ? i : this.scanFor(entity.id);
+  }
+
+  /** Where `entity` belongs once the one at `i` (its previous version) is taken out. */
+  #placeAgain(i: number, entity: T): number {
+    const n = this.array.length;
+    const key = this.order.key(entity);
+    const id = entity.id;
+    if (i > 0 && this.#compareAt(i - 1, key, id) > 0) return this.#lowerBound(0, i, key, id);
+    if (i < n - 1 && this.#compareAt(i + 1, key, id) < 0) return this.#lowerBound(i + 1, n, key, id) - 1;
+    return i;
+  }
+
+  /** The first index in [lo, hi) whose entity sorts after (key, id), or hi. */
+  #lowerBound(lo: number, hi: number, key: unknown, id: string): number {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#compareAt(mid, key, id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The entity at `i` against (key, id); its id is read only on a tie. */
+  #compareAt(i: number, key: unknown, id: string): number {
+    return this.order.compare(this.keyAt(i), key) || compareIds(this.array[i]!.id, id);
+  }
+}
