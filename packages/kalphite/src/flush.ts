@@ -1,1 +1,6 @@
-export {};
+/**
+ * `kalphite/flush`: exactly the public API of `@kalphite/flush`. The subpath is
+ * the layer itself, so it re-exports everything rather than a list that
+ * could drift from the layer's own index.
+ */
+export * from "@kalphite/flush";

@@ -1,1 +1,6 @@
-export {};
+/**
+ * `kalphite/pglite`: exactly the public API of `@kalphite/pglite`. The subpath is
+ * the layer itself, so it re-exports everything rather than a list that
+ * could drift from the layer's own index.
+ */
+export * from "@kalphite/pglite";

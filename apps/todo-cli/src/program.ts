@@ -1,0 +1,81 @@
+import { Command } from "commander";
+import { registerAdd } from "./commands/add";
+import { registerDone, registerUndo } from "./commands/done";
+import { registerEdit } from "./commands/edit";
+import { registerExport, registerImport } from "./commands/backup";
+import { registerList } from "./commands/list";
+import { registerProject } from "./commands/project";
+import { registerClearDone, registerRm } from "./commands/rm";
+import { registerStats } from "./commands/stats";
+import { registerWatch } from "./commands/watch";
+import type { GlobalOptions, Runtime } from "./runtime";
+
+/** The app's version, shown by `--version`. */
+export const VERSION = "0.1.0";
+
+/** What the program does when run with no command (the CLI opens the shell). */
+export type DefaultAction = (globals: GlobalOptions) => Promise<void>;
+
+/** Options of `createProgram`. */
+export interface ProgramOptions {
+  /** Runs when no command is given; absent inside the shell. */
+  readonly onNoCommand?: DefaultAction | undefined;
+  /** Where commander writes help (stdout) and errors (stderr). */
+  readonly writeOut?: (text: string) => void;
+  readonly writeErr?: (text: string) => void;
+}
+
+/**
+ * The `kalphite-todo` command line, as one commander program. The CLI parses
+ * `process.argv` with it once; the shell builds a fresh one per line (so no
+ * option value leaks from one line to the next). Errors never exit the
+ * process: commander throws (`exitOverride`) and the caller decides.
+ */
+export function createProgram(runtime: Runtime, options: ProgramOptions = {}): Command {
+  const program = new Command("kalphite-todo")
+    .description("A todo manager for the terminal, on Kalphite: memory-first, persisted in PGlite.")
+    .version(VERSION, "-V, --version", "print the version")
+    .option("--data-dir <dir>", "where the data lives (default: $KALPHITE_TODO_DIR, else your user data directory)")
+    .option("--json", "print machine-readable JSON on stdout")
+    .option("--no-color", "plain output without colours (also: NO_COLOR=1)")
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    // Explicit: commander adds no implicit `help` command to a program that has its own action.
+    .helpCommand("help [command]", "show help for a command")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: options.writeOut ?? ((text) => process.stdout.write(text)),
+      writeErr: options.writeErr ?? ((text) => process.stderr.write(text)),
+      // One line, `kalphite-todo: <problem>`, like every other error.
+      outputError: (text, write) => write(`kalphite-todo: ${text.replace(/^error: /, "").trim()}\n`),
+    });
+
+  registerAdd(program, runtime);
+  registerList(program, runtime);
+  registerDone(program, runtime);
+  registerUndo(program, runtime);
+  registerEdit(program, runtime);
+  registerRm(program, runtime);
+  registerClearDone(program, runtime);
+  registerProject(program, runtime);
+  registerStats(program, runtime);
+  registerExport(program, runtime);
+  registerImport(program, runtime);
+  if (runtime.shell) registerWatch(program, runtime);
+
+  program.addHelpText(
+    "after",
+    runtime.shell
+      ? "\nIn the shell: type a command without `kalphite-todo`; `watch` keeps a live list on screen; `exit` or Ctrl-D leaves."
+      : "\nRun with no command for the interactive shell. Exit codes: 0 success, 1 error.\nExamples:\n  kalphite-todo add \"Buy milk\" --due tomorrow --tag errand\n  kalphite-todo list --all --sort due\n  kalphite-todo done k3f9",
+  );
+
+  program.allowExcessArguments(true).action(async (_flags: object, command: Command) => {
+    if (command.args.length > 0) {
+      command.error(`unknown command '${command.args[0]}' (see: kalphite-todo help)`, { code: "commander.unknownCommand" });
+    }
+    if (options.onNoCommand) await options.onNoCommand(command.opts<GlobalOptions>());
+    else command.outputHelp();
+  });
+  return program;
+}

@@ -1,0 +1,68 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, freshDataDir, run } from "./helpers";
+
+interface TodoJson {
+  id: string;
+  title: string;
+  completed: boolean;
+}
+
+const titles = async (dir: string) =>
+  (JSON.parse((await run(["list", "--all", "--json"], { dataDir: dir })).stdout) as TodoJson[]).map((t) => `${t.title}${t.completed ? " (done)" : ""}`);
+
+beforeAll(async () => {
+  await ensureBuilt();
+});
+
+describe("kalphite-todo shell (no arguments), driven through stdin", () => {
+  it("runs the CLI's commands, survives bad lines, keeps a live list, saves on exit", async () => {
+    const dir = await freshDataDir();
+    const input = [
+      'add "Water the plants" --tag home',
+      "watch",
+      'add "Call mum" -p high',
+      "bogus",
+      "add Milk --due someday",
+      "list --json",
+      "help",
+      "unwatch",
+      "stats",
+      "exit",
+      "add 'never run: after exit'",
+    ].join("\n");
+    const { code, stdout, stderr } = await run([], { dataDir: dir, input: `${input}\n` });
+    expect(code).toBe(0);
+    expect(stdout).toContain("kalphite> ");
+    expect(stdout).toMatch(/Added \w{4,}  Water the plants/);
+    // watch draws the list now, and again after the next change.
+    const draws = stdout.split("── live list").slice(1);
+    const rows = (draw: string) => draw.split("\n").filter((line) => line.includes("[ ]")).map((line) => line.replace(/^.*\[ \]\s+\w+\s+(#home)?\s*/, ""));
+    expect(draws.map(rows)).toEqual([["Water the plants"], ["Water the plants", "Call mum"]]);
+    // Bad lines print their one-line error and the shell carries on.
+    expect(stderr).toContain("kalphite-todo: unknown command 'bogus'");
+    expect(stderr).toContain('kalphite-todo: invalid due date "someday"');
+    expect(stdout).toContain("Usage: kalphite-todo [options] [command]");
+    expect(stdout).toContain("Live list stopped.");
+    expect(stdout).toMatch(/Todos\s+2 {2}\(2 open, 0 done, 0% complete\)/);
+    expect(await titles(dir)).toEqual(["Water the plants", "Call mum"]);
+  });
+
+  it("flushes and exits 0 on Ctrl-C (SIGINT)", async () => {
+    const dir = await freshDataDir();
+    const result = await run([], {
+      dataDir: dir,
+      onSpawn: (child) => {
+        let sent = false;
+        child.stdout.on("data", (chunk: Buffer | string) => {
+          if (!sent && String(chunk).includes("Added")) {
+            sent = true;
+            child.kill("SIGINT");
+          }
+        });
+        child.stdin.write('add "Saved by the flush"\n');
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(await titles(dir)).toEqual(["Saved by the flush"]);
+  });
+});

@@ -1,0 +1,131 @@
+import { MemoryFlushEngine, type FlushConfig } from "@kalphite/flush";
+import { FrontendDatabase, createFlushTarget, hydrate, type DatabaseConfig } from "@kalphite/pglite";
+import { KalphiteError, KalphiteStore, type BaseEntity, type EntitySchema, type InferEntity, type StoreOptions } from "@kalphite/store";
+
+/** Flush engine options `createKalphite` passes through; the flush target is always the database. */
+export type KalphiteFlushOptions = Partial<Omit<FlushConfig, "flushTarget">>;
+
+/** Database options `createKalphite` passes through (`migrations`, `indexes`, `maxStorageMB`, …); the location comes from `dbName`/`dataDir`, the schema from `schema`. */
+export type KalphiteDatabaseOptions = Omit<DatabaseConfig, "dbName" | "schema">;
+
+/** Store options `createKalphite` passes through; the sink is always the flush engine. */
+export type KalphiteStoreOptions = Omit<StoreOptions, "sink">;
+
+/**
+ * Options of `createKalphite`. Give exactly one of `dbName` and `dataDir`.
+ * (New layers — network sync — arrive as further optional keys.)
+ */
+export interface KalphiteOptions<TSchema extends EntitySchema> {
+  /** The entity schema, any Standard Schema (Zod, Valibot, ArkType…), typically a discriminated union on `type`. */
+  readonly schema: TSchema;
+  /** A named database: `memory://…` for an in-memory one, otherwise as `FrontendDatabase` interprets `dbName`. */
+  readonly dbName?: string | undefined;
+  /** A directory on disk for the database (Node), created when missing. */
+  readonly dataDir?: string | undefined;
+  /** Flush engine tuning (`debounceMs`, `maxRetries`, …). @default the engine's defaults */
+  readonly flush?: KalphiteFlushOptions | undefined;
+  /** Store options (`freeze`, `onListenerError`). */
+  readonly store?: KalphiteStoreOptions | undefined;
+  /** Database options (`migrations`, `indexes`, `maxStorageMB`, `enableBackup`). */
+  readonly db?: KalphiteDatabaseOptions | undefined;
+}
+
+/** A wired Kalphite instance: every local change to `store` flows through `flushEngine` into `db`. */
+export interface Kalphite<TEntity extends BaseEntity> {
+  /** The store, hydrated from the database; `store.todo` is typed from the schema. */
+  readonly store: KalphiteStore<TEntity>;
+  /** The local database. */
+  readonly db: FrontendDatabase;
+  /** Delivers the store's changes to `db` (debounced, batched, retried). */
+  readonly flushEngine: MemoryFlushEngine;
+  /**
+   * Flushes every change, then closes the database. Idempotent: later calls
+   * return the first call's promise. If a flush fails after its retries the
+   * database is still closed and the promise rejects with the flush error
+   * (its `changes` are the ones not written) — never a silent loss.
+   */
+  close(): Promise<void>;
+}
+
+/** Codes of the errors `createKalphite` throws itself (the layers throw their own). */
+export const KalphiteConfigErrorCode = {
+  /** The options are missing, contradictory or of the wrong type. */
+  InvalidConfig: "INVALID_CONFIG",
+} as const;
+
+function invalid(message: string): KalphiteError<"INVALID_CONFIG"> {
+  return new KalphiteError(KalphiteConfigErrorCode.InvalidConfig, `createKalphite: ${message}`);
+}
+
+function checkOptions(options: unknown): asserts options is KalphiteOptions<EntitySchema> {
+  if (typeof options !== "object" || options === null) throw invalid("options must be an object: { schema, dataDir } or { schema, dbName }");
+  const { schema, dbName, dataDir, flush, store, db } = options as Record<string, unknown>;
+  const standard = (schema as { "~standard"?: { validate?: unknown } } | null | undefined)?.["~standard"];
+  if (typeof standard?.validate !== "function") {
+    throw invalid("options.schema must be a Standard Schema (a Zod, Valibot or ArkType schema of your entities)");
+  }
+  if ((dbName === undefined) === (dataDir === undefined)) {
+    throw invalid(dbName === undefined ? "give options.dataDir (a directory) or options.dbName" : "give options.dataDir or options.dbName, not both");
+  }
+  for (const [name, value] of [["dbName", dbName], ["dataDir", dataDir]] as const) {
+    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) throw invalid(`options.${name} must be a non-empty string`);
+  }
+  if (typeof dataDir === "string" && /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir)) {
+    throw invalid(`options.dataDir is a directory path, got ${JSON.stringify(dataDir)}; use options.dbName for "memory://" or "idb://…"`);
+  }
+  for (const [name, value] of [["flush", flush], ["store", store], ["db", db]] as const) {
+    if (value !== undefined && (typeof value !== "object" || value === null)) throw invalid(`options.${name} must be an object`);
+  }
+  if (flush !== undefined && "flushTarget" in (flush as object)) {
+    throw invalid("options.flush.flushTarget cannot be set: createKalphite flushes into its database");
+  }
+  if (store !== undefined && "sink" in (store as object)) throw invalid("options.store.sink cannot be set: the flush engine is the sink");
+  for (const key of ["dbName", "schema"]) {
+    if (db !== undefined && key in (db as object)) throw invalid(`options.db.${key} cannot be set: use options.${key === "dbName" ? "dbName or options.dataDir" : "schema"}`);
+  }
+}
+
+/**
+ * Creates a Kalphite instance: opens (creating when missing) the local
+ * database, builds a flush engine that writes into it and a store whose
+ * changes go to the flush engine, loads every stored entity into the store,
+ * and resolves once the store is ready for synchronous reads and writes.
+ *
+ * @throws KalphiteError `INVALID_CONFIG` (synchronously checked, before
+ *   anything is opened) for bad options; the layers' errors otherwise (the
+ *   database is closed again when opening or loading fails).
+ *
+ * @example
+ * const app = await createKalphite({ schema: Entity, dataDir: "./data" });
+ * app.store.todo.upsert("t1", { title: "Ship it", done: false });
+ * await app.close();
+ */
+export async function createKalphite<TSchema extends EntitySchema>(
+  options: KalphiteOptions<TSchema>,
+): Promise<Kalphite<InferEntity<TSchema>>> {
+  checkOptions(options);
+  // A dataDir is a plain path (checked above), which is exactly what dbName means for a directory.
+  const db = new FrontendDatabase({ ...options.db, dbName: options.dataDir ?? options.dbName!, schema: options.schema });
+  const flushEngine = new MemoryFlushEngine({ ...options.flush, flushTarget: createFlushTarget(db) });
+  const store = KalphiteStore(options.schema, { ...options.store, sink: flushEngine }) as unknown as KalphiteStore<InferEntity<TSchema>>;
+  try {
+    await db.init();
+    await hydrate(store, db);
+  } catch (error) {
+    flushEngine.destroy();
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    try {
+      await flushEngine.close();
+    } catch (error) {
+      flushEngine.destroy();
+      throw error;
+    } finally {
+      await db.close();
+    }
+  };
+  return { store, db, flushEngine, close: () => (closing ??= close()) };
+}
