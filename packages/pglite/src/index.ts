@@ -1,1 +1,11 @@
-export {};
+export { FrontendDatabase, createFrontendDatabase } from "./frontend-database";
+export type { DatabaseState, StorageUsage } from "./frontend-database";
+export type { DatabaseConfig } from "./config";
+export type { EntityOperations } from "./entity-methods";
+export type { DatabaseTransaction } from "./transaction-scope";
+export type { Migration, MigrationContext, SqlResult } from "./migration-types";
+export type { FieldCondition, FieldOperators, FindOptions, FindOrder, FindScalar } from "./find-query";
+export { createFlushTarget } from "./flush-target";
+export { hydrate } from "./hydrate";
+export type { HydrationTarget } from "./hydrate";
+export { DatabaseError, DatabaseErrorCode, MigrationError, QuotaExceededError } from "./errors";
