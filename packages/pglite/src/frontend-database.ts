@@ -7,40 +7,12 @@ import { openPGlite, restoreArchive } from "./database-restore";
 import { EntityMethods, type EntityOperations } from "./entity-methods";
 import { measureStoredBytes } from "./entity-sql";
 import { DatabaseError, DatabaseErrorCode, toDatabaseError } from "./errors";
+import { TRANSITIONS, type DatabaseState } from "./database-state";
 import { createIndexSql, dropIndexSql, type FindOptions } from "./find-query";
 import { appVersion, migrateApp, migrateBuiltin } from "./migrator";
-import { StorageQuota } from "./storage-quota";
+import { StorageQuota, type StorageUsage } from "./storage-quota";
 import { pgliteDataDir } from "./storage-location";
 import { runTransaction, type DatabaseTransaction } from "./transaction-scope";
-
-/**
- * The database's lifecycle:
- *
- *   created ──init()──▶ opening ──▶ ready ◀──▶ restoring
- *      ▲                   │ open failed          (restore())
- *      └───────────────────┘
- *   any state ──close()──▶ closed
- *
- * Only `ready` serves reads and writes. A failing user migration leaves the
- * database `ready` at the last good version (`init()` still rejects).
- */
-export type DatabaseState = "created" | "opening" | "ready" | "restoring" | "closed";
-
-const TRANSITIONS: Record<DatabaseState, readonly DatabaseState[]> = {
-  created: ["opening", "closed"],
-  opening: ["ready", "created", "closed"],
-  ready: ["restoring", "closed"],
-  restoring: ["ready", "closed"],
-  closed: [],
-};
-
-/** How much entity data the database holds, against `maxStorageMB`. */
-export interface StorageUsage {
-  /** Bytes of stored entity data (see `maxStorageMB`). */
-  readonly usedBytes: number;
-  /** The limit in bytes, or undefined without `maxStorageMB`. */
-  readonly limitBytes: number | undefined;
-}
 
 const noop = () => undefined;
 
@@ -363,9 +335,9 @@ export class FrontendDatabase implements EntityOperations {
    */
   async restore(backup: Blob): Promise<void> {
     this.#assertBackupEnabled("restore");
-    this.#assertUsable("restore");
-    const archive = await readBackupArchive(backup);
     await this.#run("restore", async () => {
+      if (this.#stateIs("closed")) throw new DatabaseError(DatabaseErrorCode.Closed, `FrontendDatabase(${this.#config.dbName}).restore: closed before the restore could start`);
+      const archive = await readBackupArchive(backup);
       this.#transition("restoring");
       try {
         await restoreArchive(
@@ -380,7 +352,7 @@ export class FrontendDatabase implements EntityOperations {
           archive,
         );
       } finally {
-        if (this.#state === "restoring") this.#transition("ready");
+        if (this.#stateIs("restoring")) this.#transition("ready");
       }
       if (this.#quota.enabled) this.#quota.reset(await measureStoredBytes(this.#pg!));
     });

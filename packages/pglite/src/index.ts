@@ -1,5 +1,6 @@
 export { FrontendDatabase, createFrontendDatabase } from "./frontend-database";
-export type { DatabaseState, StorageUsage } from "./frontend-database";
+export type { DatabaseState } from "./database-state";
+export type { StorageUsage } from "./storage-quota";
 export type { DatabaseConfig } from "./config";
 export type { EntityOperations } from "./entity-methods";
 export type { DatabaseTransaction } from "./transaction-scope";

@@ -1,6 +1,14 @@
 import { utf8Length } from "./entity-input";
 import { QuotaExceededError } from "./errors";
 
+/** How much entity data the database holds, against `maxStorageMB`. */
+export interface StorageUsage {
+  /** Bytes of stored entity data (see `maxStorageMB`). */
+  readonly usedBytes: number;
+  /** The limit in bytes, or undefined without `maxStorageMB`. */
+  readonly limitBytes: number | undefined;
+}
+
 /**
  * `maxStorageMB`, enforced. What is counted is the entity data: the sum of
  * the stored size of every entity's JSONB (`pg_column_size`; the column is
