@@ -54,7 +54,7 @@ export function lockDataDir(dir: string): DataDirLock {
     if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
       throw new TodoError(
         TodoErrorCode.Conflict,
-        `the data directory ${dir} is in use by another kalphite-todo (pid ${holder}); close it (exit its shell) and try again`,
+        `the data directory ${dir} is in use by another kalphite-todo (pid ${holder}); exit it and try again (if none is running, delete ${path})`,
       );
     }
     try {

@@ -83,7 +83,8 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
 
   if (terminal) {
     const open = store.todo.filter((todo) => !todo.completed).length;
-    write(`kalphite-todo shell · ${open} open ${open === 1 ? "todo" : "todos"} · data in ${data.dataDir}\nType ${"help"} for commands, ${"watch"} for a live list, ${"exit"} to leave.\n`);
+    write(`kalphite-todo shell · ${open} open ${open === 1 ? "todo" : "todos"} · data in ${data.dataDir}\n`);
+    write("Type help for commands, watch for a live list, exit to leave.\n");
   }
   rl.prompt();
   try {
