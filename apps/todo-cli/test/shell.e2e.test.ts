@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, freshDataDir, run } from "./helpers";
+import { ensureBuilt, freshDataDir, run, type RunResult } from "./helpers";
 
 interface TodoJson {
   id: string;
@@ -47,21 +47,23 @@ describe("kalphite-todo shell (no arguments), driven through stdin", () => {
     expect(await titles(dir)).toEqual(["Water the plants", "Call mum"]);
   });
 
-  it("flushes and exits 0 on Ctrl-C (SIGINT)", async () => {
+  it("keeps a second process out of its data directory, then flushes and exits 0 on Ctrl-C (SIGINT)", async () => {
     const dir = await freshDataDir();
+    let second: Promise<RunResult> | undefined;
     const result = await run([], {
       dataDir: dir,
       onSpawn: (child) => {
-        let sent = false;
         child.stdout.on("data", (chunk: Buffer | string) => {
-          if (!sent && String(chunk).includes("Added")) {
-            sent = true;
-            child.kill("SIGINT");
-          }
+          if (second || !String(chunk).includes("Added")) return;
+          // PGlite is single-process: while the shell has the directory, another run must not open it.
+          second = run(["list"], { dataDir: dir }).finally(() => child.kill("SIGINT"));
         });
         child.stdin.write('add "Saved by the flush"\n');
       },
     });
+    const refused = await second!;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^kalphite-todo: the data directory .* is in use by another kalphite-todo \(pid \d+\); exit it and try again/);
     expect(result.code).toBe(0);
     expect(await titles(dir)).toEqual(["Saved by the flush"]);
   });
