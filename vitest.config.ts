@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@kalphite\/store$/, replacement: src("./packages/store/src/index.ts") },
       { find: /^@kalphite\/flush$/, replacement: src("./packages/flush/src/index.ts") },
+      { find: /^@kalphite\/flush\/testing$/, replacement: src("./packages/flush/src/testing.ts") },
       { find: /^@kalphite\/pglite$/, replacement: src("./packages/pglite/src/index.ts") },
       { find: /^kalphite$/, replacement: src("./packages/kalphite/src/index.ts") },
       { find: /^kalphite\/(store|flush|pglite)$/, replacement: src("./packages/kalphite/src/$1.ts") },

@@ -5,12 +5,12 @@ import type { FlushChange } from "./types";
 
 describeFlushTargetContract("createMemoryFlushTarget()", () => {
   const memory = createMemoryFlushTarget();
-  return { target: memory.target, read: (type, id) => memory.get(type, id) };
+  return { target: memory.target, entities: async () => memory.entities(), reset: async () => memory.reset() };
 });
 
 describeFlushTargetContract("createMemoryFlushTarget({ clone: true })", () => {
   const memory = createMemoryFlushTarget({ clone: true });
-  return { target: memory.target, read: (type, id) => memory.get(type, id) };
+  return { target: memory.target, entities: async () => memory.entities(), reset: async () => memory.reset() };
 });
 
 const up = (id: string, fields: Record<string, unknown> = {}): FlushChange => ({

@@ -1,7 +1,7 @@
 import { MemoryFlushEngine, createMemoryFlushTarget, type FlushChange } from "@kalphite/flush";
 import { KalphiteStore, type ChangeRecord, type ChangeSink } from "@kalphite/store";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { describeFlushTargetContract } from "./flush-target-contract";
+import { describeFlushTargetContract } from "@kalphite/flush/testing";
 import { createFlushTarget } from "./flush-target";
 import { FrontendDatabase, createFrontendDatabase } from "./frontend-database";
 import { hydrate } from "./hydrate";
