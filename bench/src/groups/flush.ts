@@ -13,7 +13,7 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 
 /** Group 2: the cost of `MemoryFlushEngine.scheduleFlush` and its throughput into the in-memory target. */
 export function flushGroup(options: RunOptions): GroupSpec {
-  const params: FlushParams = options.quick ? { changes: 20_000, hot: 1_000, reps: 3 } : { changes: 100_000, hot: 1_000, reps: 5 };
+  const params: FlushParams = options.quick ? { changes: 20_000, hot: 1_000, reps: 3 } : { changes: 100_000, hot: 1_000, reps: 3 };
   return {
     id: "flush",
     title: `flush — MemoryFlushEngine, ${fmt(params.changes)} changes`,

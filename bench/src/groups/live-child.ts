@@ -6,7 +6,7 @@ import type { LiveParams } from "./live";
 
 const SEED = 5;
 /** Longest a measured run should take. */
-const RUN_BUDGET_MS = 2000;
+const RUN_BUDGET_MS = 1000;
 
 const IMPLS: Record<string, () => Promise<LiveViewImpl>> = {
   recompute: async () => new (await import("../impls/live-recompute")).RecomputeView(),

@@ -17,7 +17,7 @@ const TODOS = 1_000;
 /** Group 5: `kalphite-todo list` with 1,000 todos against PGlite opening the same directory alone. */
 export function startupGroup(options: RunOptions): GroupSpec | { skipped: string } {
   if (!existsSync(CLI)) return { skipped: "apps/todo-cli not built (run `pnpm --filter @kalphite/todo-cli build`)" };
-  const params: StartupParams = { launches: options.quick ? 2 : 3 };
+  const params: StartupParams = { launches: 2 };
   return {
     id: "startup",
     title: `startup — todo app with ${TODOS.toLocaleString("en-US")} todos, whole processes`,
@@ -44,7 +44,7 @@ export function startupGroup(options: RunOptions): GroupSpec | { skipped: string
     notes: [
       `The data directory is written once by the app itself (${TODOS.toLocaleString("en-US")} \`add\` lines piped into its shell: varied priorities, tags, due dates, projects).`,
       "kalphite-todo list = `node apps/todo-cli/dist/cli.js --data-dir DIR list` (NO_COLOR=1, output discarded); baseline = `node --input-type=module -e` importing @electric-sql/pglite, `PGlite.create({ dataDir: DIR })`, `close()`. Same Node, same PGlite, same directory, same file cache.",
-      "Each child times its launches from spawn to exit after one warm-up launch; the two kinds alternate across rounds.",
+      "Each child times 2 launches from spawn to exit after one warm-up launch (the median of the 2 is its sample); the two kinds alternate across rounds.",
     ],
   };
 }

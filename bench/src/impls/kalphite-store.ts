@@ -49,4 +49,9 @@ export class KalphiteTodoStore implements TodoStore {
   size(): number {
     return this.#store.todo.length;
   }
+
+  hoisted(): Pick<TodoStore, "findById"> {
+    const todos = this.#store.todo;
+    return { findById: (id) => todos.findById(id) };
+  }
 }
