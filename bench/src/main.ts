@@ -2,7 +2,7 @@
 // in its own child process, interleaved over rounds; prints a markdown table
 // per group and saves the raw results under bench/results/.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./harness/args";
 import { runGroup, type RawResult } from "./harness/run-group";
@@ -49,10 +49,14 @@ if (args.only !== undefined && !(args.only in GROUPS)) {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const options: RunOptions = { quick: args.quick, rounds: args.rounds };
 const startedAt = new Date();
+const runStart = performance.now();
 const report: Record<string, unknown> = {};
 const tables: string[] = [];
 
-console.log(`# Kalphite bench — ${startedAt.toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}${args.quick ? " — QUICK (not for numbers)" : ""}\n`);
+const load = () => loadavg().map((n) => n.toFixed(1)).join(" / ");
+const loadAtStart = load();
+console.log(`# Kalphite bench — ${startedAt.toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load average ${loadAtStart} (1/5/15 min)${args.quick ? " — QUICK (not for numbers)" : ""}\n`);
+const outcomes: ({ group: string } & ReturnType<typeof targetOutcomes>[number])[] = [];
 for (const [id, factory] of Object.entries(GROUPS)) {
   if (args.only !== undefined && args.only !== id) continue;
   const group = await factory(options);
@@ -70,13 +74,27 @@ for (const [id, factory] of Object.entries(GROUPS)) {
   console.log(`${table}\n`);
   tables.push(table);
   log(`${group.id}: ${((performance.now() - start) / 1000).toFixed(0)} s`);
-  report[id] = { title: group.title, rounds: group.rounds, jobs: group.jobs, samples, targets: targetOutcomes(group, samples), raw };
+  const targets = targetOutcomes(group, samples);
+  outcomes.push(...targets.map((t) => ({ group: id, ...t })));
+  report[id] = { title: group.title, rounds: group.rounds, jobs: group.jobs, samples, targets, raw };
+}
+
+if (outcomes.length > 0) {
+  const mark = (ok: boolean | undefined) => (ok === undefined ? "?" : ok ? "✓" : "✗");
+  const met = outcomes.filter((o) => o.ok === true).length;
+  console.log(`### targets: ${met} of ${outcomes.length} met\n`);
+  for (const o of outcomes) console.log(`- ${mark(o.ok)} ${o.group} · ${o.workload} · ${o.impl}: ${o.target}, measured ${o.measured ?? "—"}`);
+  console.log(`\n(total ${((performance.now() - runStart) / 1000).toFixed(0)} s; load average at the end ${load()})`);
 }
 
 const dir = fileURLToPath(new URL("../results/", import.meta.url));
 mkdirSync(dir, { recursive: true });
 const file = `${dir}${startedAt.toISOString().replace(/[:.]/g, "-")}${args.quick ? "-quick" : ""}.json`;
-const json = JSON.stringify({ startedAt: startedAt.toISOString(), node: process.version, cpus: cpus().map((c) => c.model), args, groups: report }, null, 2);
+const json = JSON.stringify(
+  { startedAt: startedAt.toISOString(), node: process.version, cpus: cpus().map((c) => c.model), loadAverage: { start: loadAtStart, end: load() }, args, targets: outcomes, groups: report },
+  null,
+  2,
+);
 writeFileSync(file, json);
 writeFileSync(`${dir}latest.json`, json);
 log(`raw results: ${file}`);

@@ -85,7 +85,16 @@ export function renderTable(group: GroupSpec, samples: Samples, rounds: number):
 }
 
 /** The targets of a group with their outcome, for the summary and the JSON file. */
-export function targetOutcomes(group: GroupSpec, samples: Samples): { workload: string; impl: string; target: string; ok: boolean | undefined }[] {
+export function targetOutcomes(
+  group: GroupSpec,
+  samples: Samples,
+): { workload: string; impl: string; target: string; ok: boolean | undefined; measured: string | undefined }[] {
   const get = medianLookup(samples);
-  return group.targets.map((t) => ({ workload: t.workload, impl: t.impl, target: t.text, ok: t.check(get) }));
+  return group.targets.map((t) => ({
+    workload: group.workloads.find((w) => w.id === t.workload)?.label ?? t.workload,
+    impl: t.impl,
+    target: t.text,
+    ok: t.check(get),
+    measured: t.detail?.(get) ?? t.measured?.(get),
+  }));
 }

@@ -16,6 +16,10 @@ export function maxRatio(workload: string, impl: string, baseline: string, limit
       const ratio = ratioOf(median, workload, impl, baseline);
       return ratio === undefined ? undefined : ratio <= limit;
     },
+    measured: (median) => {
+      const ratio = ratioOf(median, workload, impl, baseline);
+      return ratio === undefined ? undefined : formatRatio(ratio);
+    },
   };
 }
 
@@ -28,6 +32,10 @@ export function maxValue(workload: string, impl: string, limit: number, unit: st
     check: (median) => {
       const value = median(workload, impl);
       return value === undefined ? undefined : value <= limit;
+    },
+    measured: (median) => {
+      const value = median(workload, impl);
+      return value === undefined ? undefined : `${Math.round(value)} ${unit}`;
     },
   };
 }

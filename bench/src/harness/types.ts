@@ -33,6 +33,8 @@ export interface Target {
   check(median: MedianLookup): boolean | undefined;
   /** What the check compared, e.g. "1M/10k = 1.3×"; printed after the mark. */
   detail?(median: MedianLookup): string | undefined;
+  /** The measured value the target is about (for the summary), when `detail` does not say it. */
+  measured?(median: MedianLookup): string | undefined;
 }
 
 /** One child process to start in every round. */
