@@ -22,7 +22,8 @@ export function pnpmCommand() {
 }
 
 function run(cmd, args) {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" } });
+  // Set-up output goes to stderr, so `npm run -s todo -- list --json` prints only JSON on stdout.
+  const result = spawnSync(cmd, args, { cwd: root, stdio: ["inherit", 2, "inherit"], env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) {
     console.error(`kalphite setup: \`${[cmd, ...args].join(" ")}\` failed`);
     process.exit(result.status ?? 1);
@@ -36,6 +37,12 @@ export function ensureInstalled() {
   console.error("kalphite setup: installing dependencies (first run)…");
   const [cmd, ...pre] = pnpmCommand();
   run(cmd, [...pre, "install", "--frozen-lockfile"]);
+}
+
+/** Builds one package's own `build` script only (the todo app bundles its workspace dependencies from source). */
+export function buildPackage(name) {
+  const [cmd, ...pre] = pnpmCommand();
+  run(cmd, [...pre, "--filter", name, "run", "build"]);
 }
 
 export function build(filter) {

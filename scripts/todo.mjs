@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { build, ensureInstalled, root } from "./setup.mjs";
+import { buildPackage, ensureInstalled, root } from "./setup.mjs";
 
 const cli = join(root, "apps", "todo-cli", "dist", "cli.js");
 const sources = ["packages/store/src", "packages/flush/src", "packages/pglite/src", "packages/kalphite/src", "apps/todo-cli/src"];
@@ -20,7 +20,10 @@ function newestMtime(dir) {
 
 ensureInstalled();
 const stale = !existsSync(cli) || sources.some((dir) => newestMtime(join(root, dir)) > statSync(cli).mtimeMs);
-if (stale) build("@kalphite/todo-cli");
+if (stale) {
+  console.error("kalphite-todo: building the app (first run, or the sources changed)…");
+  buildPackage("@kalphite/todo-cli");
+}
 
 const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], { stdio: "inherit" });
 // The child owns the terminal: Ctrl-C reaches it directly and it flushes before exiting.
