@@ -24,7 +24,7 @@ const GROUPS: Record<string, GroupFactory> = {
   startup: startupGroup,
 };
 
-const USAGE = `usage: pnpm bench [-- --quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]
+const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]
   --quick       fewer rounds and smaller sizes (a smoke run, not for numbers)
   --only <id>   run one group
   --rounds <n>  override every group's round count`;
@@ -51,7 +51,6 @@ const options: RunOptions = { quick: args.quick, rounds: args.rounds };
 const startedAt = new Date();
 const runStart = performance.now();
 const report: Record<string, unknown> = {};
-const tables: string[] = [];
 
 const load = () => loadavg().map((n) => n.toFixed(1)).join(" / ");
 const loadAtStart = load();
@@ -63,7 +62,6 @@ for (const [id, factory] of Object.entries(GROUPS)) {
   if ("skipped" in group) {
     const line = `### ${id}\n\nskipped: ${group.skipped}`;
     console.log(`${line}\n`);
-    tables.push(line);
     report[id] = { skipped: group.skipped };
     continue;
   }
@@ -72,7 +70,6 @@ for (const [id, factory] of Object.entries(GROUPS)) {
   const { samples, raw }: { samples: Samples; raw: RawResult[] } = await runGroup(group, log);
   const table = renderTable(group, samples, group.rounds);
   console.log(`${table}\n`);
-  tables.push(table);
   log(`${group.id}: ${((performance.now() - start) / 1000).toFixed(0)} s`);
   const targets = targetOutcomes(group, samples);
   outcomes.push(...targets.map((t) => ({ group: id, ...t })));

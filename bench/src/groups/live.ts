@@ -59,6 +59,9 @@ export function liveGroup(options: RunOptions): GroupSpec {
     ],
     rounds: options.rounds ?? (options.quick ? 1 : 5),
     jobs,
+    notApplicable: sizes
+      .filter((n) => n > 100_000)
+      .map((n) => ({ workload: id(n), impl: "tanstack", reason: `not run: loading ${fmt(n)} rows and building the live query takes minutes and GBs here` })),
     workloads: sizes.map((n) => ({ id: id(n), label: `${fmt(n)} rows`, unit: "µs", baseline: "recompute" })),
     targets: [
       ...sizes.filter((n) => n <= 100_000).map((n) => timesLowerThan(id(n), "kalphite", "tanstack", 10, "tanstack")),

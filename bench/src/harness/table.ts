@@ -57,9 +57,14 @@ export function renderTable(group: GroupSpec, samples: Samples, rounds: number):
     let first = true;
     for (const impl of group.impls) {
       const cell = samples[workload.id]?.[impl.id];
-      if (cell === undefined) continue;
+      const planned = group.notApplicable?.find((na) => na.workload === workload.id && na.impl === impl.id);
+      if (cell === undefined && planned === undefined) continue;
       const name = first ? workload.label : "";
       first = false;
+      if (cell === undefined) {
+        lines.push(`| ${name} | ${impl.label} | n/a | | | | ${planned!.reason} |`);
+        continue;
+      }
       const value = get(workload.id, impl.id);
       if (value === undefined) {
         lines.push(`| ${name} | ${impl.label} | n/a | | | | ${cell.na ?? "no result"} |`);

@@ -59,6 +59,8 @@ export interface GroupSpec {
   readonly targets: readonly Target[];
   /** The children of one round, in order (interleaved across impls). */
   readonly jobs: readonly Job[];
+  /** Rows an implementation has no result for by design, printed as "n/a" with the reason. */
+  readonly notApplicable?: ReadonlyArray<{ readonly workload: string; readonly impl: string; readonly reason: string }>;
   /** Lines printed under the table (semantics, caveats). */
   readonly notes?: readonly string[];
   /** Node options for the children beyond `--expose-gc`. */

@@ -51,7 +51,8 @@ export class KalphiteTodoStore implements TodoStore {
   }
 
   hoisted(): Pick<TodoStore, "findById"> {
-    const todos = this.#store.todo;
-    return { findById: (id) => todos.findById(id) };
+    // Collection methods are bound: reading one once leaves plain calls, no Proxy on the way.
+    const findById = this.#store.todo.findById;
+    return { findById: (id) => findById(id) };
   }
 }

@@ -23,9 +23,9 @@ export interface TodoStore {
   /** Number of todos stored. */
   size(): number;
   /**
-   * Reads through the collection held in a variable instead of reaching it
-   * from the store on every call (only where the two differ: Kalphite's
-   * `const todos = store.todo`), to show what that lookup costs.
+   * `findById` read once and held in a variable, where that differs from
+   * calling it on the store every time (Kalphite: `const find =
+   * store.todo.findById`, a bound method), to show what the Proxy reads cost.
    */
   hoisted?(): Pick<TodoStore, "findById">;
 }
