@@ -6,7 +6,9 @@ import type { FlushParams } from "./flush";
 
 const SEED = 7;
 
-/** The changes of one run: `changes` writes over `distinct` entities (a new object per write). */
+type FlushModule = typeof import("@kalphite/flush");
+
+/** The changes of one run: `changes` writes cycling over `todos` (a new object per write after the first pass). */
 function changesOver(todos: readonly Todo[], changes: number): Todo[] {
   const out: Todo[] = new Array(changes);
   for (let i = 0; i < changes; i++) {
@@ -16,37 +18,33 @@ function changesOver(todos: readonly Todo[], changes: number): Todo[] {
   return out;
 }
 
-// Imported only by the children that measure the engine.
-type FlushModule = typeof import("@kalphite/flush");
-let flushModule: FlushModule | undefined;
-const api = (): FlushModule => flushModule ?? (() => {
-  throw new Error("@kalphite/flush not loaded");
-})();
-
-function engineFor(maxBatchSize: number, flushTarget = api().createMemoryFlushTarget().target): MemoryFlushEngine {
-  const engine = new (api().MemoryFlushEngine)({ flushTarget, debounceMs: 60_000, maxBatchSize });
+/** An engine that delivers only on `flush()` (debounce 60 s) into `flushTarget`. */
+function engineFor(flush: FlushModule, maxBatchSize: number, flushTarget = flush.createMemoryFlushTarget().target): MemoryFlushEngine {
+  const engine = new flush.MemoryFlushEngine({ flushTarget, debounceMs: 60_000, maxBatchSize });
   // Destroying an engine with queued changes reports them; the bench discards them on purpose.
   engine.on("error", () => undefined);
   return engine;
 }
 
-/** Times `scheduleFlush` for every change (engine) or `Map.set` (baseline). */
-function schedule(impl: string, maxBatchSize: number, batch: readonly Todo[], reps: number): number {
-  if (impl === "map") {
-    return measure({
-      setup: () => new Map<string, Todo>(),
-      run: (map) => {
-        for (let i = 0; i < batch.length; i++) map.set(batch[i]!.id, batch[i]!);
-        return map;
-      },
-      reps,
-    });
-  }
+/** `Map.set` of every change on a fresh Map: the baseline of both workloads. */
+function mapSet(batch: readonly Todo[], reps: number): number {
+  return measure({
+    setup: () => new Map<string, Todo>(),
+    run: (map) => {
+      for (let i = 0; i < batch.length; i++) map.set(batch[i]!.id, batch[i]!);
+      return map;
+    },
+    reps,
+  });
+}
+
+/** Times `scheduleFlush` of every change, nothing delivered. */
+function schedule(flush: FlushModule, maxBatchSize: number, batch: readonly Todo[], reps: number): number {
   let previous: MemoryFlushEngine | undefined;
   return measure({
     setup: () => {
       previous?.destroy();
-      return (previous = engineFor(maxBatchSize));
+      return (previous = engineFor(flush, maxBatchSize));
     },
     run: (engine) => {
       for (let i = 0; i < batch.length; i++) engine.scheduleFlush(batch[i]!.id, batch[i]!);
@@ -57,21 +55,11 @@ function schedule(impl: string, maxBatchSize: number, batch: readonly Todo[], re
 }
 
 /** Times every change scheduled and delivered: `await engine.flush()` until the in-memory target has them all. */
-async function throughput(impl: string, maxBatchSize: number, batch: readonly Todo[], reps: number): Promise<number> {
-  if (impl === "map") {
-    return measureAsync({
-      setup: () => new Map<string, Todo>(),
-      run: async (map) => {
-        for (let i = 0; i < batch.length; i++) map.set(batch[i]!.id, batch[i]!);
-        return map;
-      },
-      reps,
-    });
-  }
+function throughput(flush: FlushModule, maxBatchSize: number, batch: readonly Todo[], reps: number): Promise<number> {
   return measureAsync({
     setup: () => {
-      const memory = api().createMemoryFlushTarget();
-      return { memory, engine: engineFor(maxBatchSize, memory.target) };
+      const memory = flush.createMemoryFlushTarget();
+      return { memory, engine: engineFor(flush, maxBatchSize, memory.target) };
     },
     run: async ({ memory, engine }) => {
       for (let i = 0; i < batch.length; i++) engine.scheduleFlush(batch[i]!.id, batch[i]!);
@@ -85,14 +73,17 @@ async function throughput(impl: string, maxBatchSize: number, batch: readonly To
 
 /** Runs the flush workloads for the Map baseline (`map`) or the engine (`flush`, `flush-1000`). */
 export async function runFlushChild(impl: string, raw: Record<string, unknown>): Promise<Measurements> {
-  const params = raw as unknown as FlushParams & { maxBatchSize?: number };
-  const maxBatchSize = params.maxBatchSize ?? 100;
-  if (impl !== "map") flushModule = await import("@kalphite/flush");
-  const distinct = generateTodos(params.changes, SEED);
-  const coalescing = changesOver(generateTodos(params.hot, SEED + 1), params.changes);
+  const { changes, hot, reps, maxBatchSize = 100 } = raw as unknown as FlushParams & { maxBatchSize?: number };
+  const distinct = generateTodos(changes, SEED);
+  const coalescing = changesOver(generateTodos(hot, SEED + 1), changes);
+  if (impl === "map") {
+    return { "schedule-distinct": mapSet(distinct, reps), "schedule-coalesce": mapSet(coalescing, reps), throughput: mapSet(distinct, reps) };
+  }
+  // Imported only by the children that measure the engine.
+  const flush = await import("@kalphite/flush");
   return {
-    "schedule-distinct": schedule(impl, maxBatchSize, distinct, params.reps),
-    "schedule-coalesce": schedule(impl, maxBatchSize, coalescing, params.reps),
-    throughput: await throughput(impl, maxBatchSize, distinct, params.reps),
+    "schedule-distinct": schedule(flush, maxBatchSize, distinct, reps),
+    "schedule-coalesce": schedule(flush, maxBatchSize, coalescing, reps),
+    throughput: await throughput(flush, maxBatchSize, distinct, reps),
   };
 }
