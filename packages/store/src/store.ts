@@ -20,7 +20,7 @@ export type StoreCollections<TEntity extends BaseEntity> = {
 
 /** The methods every store has, next to its collections. */
 export interface StoreMethods<TEntity extends BaseEntity> {
-  /** The entity `(type, id)`, in O(1). */
+  /** The entity `(type, id)`, in O(1); the fastest lookup (it skips the collection's write guard). */
   getById<K extends TEntity["type"]>(type: K, id: EntityId): EntityOfType<TEntity, K> | undefined;
   /** The live collection of a type; the same object as `store[type]`. */
   getByType<K extends TEntity["type"]>(type: K): TypedCollection<EntityOfType<TEntity, K>>;
@@ -82,7 +82,8 @@ export function KalphiteStore(schema?: EntitySchema, options: StoreOptions = {})
   checkOptions(options);
   const core = new StoreCore(schema, options);
   const methods: StoreMethods<BaseEntity> = {
-    getById: ((type: string, id: EntityId) => core.existingCollection(type)?.findById(id)) as StoreMethods<BaseEntity>["getById"],
+    // Straight to the data, not through the collection's write guard: the fastest lookup there is.
+    getById: ((type: string, id: EntityId) => core.existingState(type)?.get(id)) as StoreMethods<BaseEntity>["getById"],
     getByType: ((type: string) => core.collection(type)) as StoreMethods<BaseEntity>["getByType"],
     loadEntities: (entities) => core.loadEntities(entities),
     clear: () => core.clear(),
@@ -91,29 +92,53 @@ export function KalphiteStore(schema?: EntitySchema, options: StoreOptions = {})
     applyRemote: (changes) => core.applyRemote(changes),
     types: () => core.types(),
   };
-  return new Proxy(methods, {
-    get(target, property) {
+  // The store is a plain object: its methods and every created collection are
+  // its own properties, so `store.todo` is an ordinary property read. Only a
+  // name it does not have yet reaches its prototype, a Proxy that creates the
+  // collection (and refuses assignments).
+  const store = Object.create(storeFallback(core)) as Record<string, unknown>;
+  for (const [name, method] of Object.entries(methods)) {
+    Object.defineProperty(store, name, { value: method, enumerable: false, writable: false, configurable: false });
+  }
+  core.onCollectionCreated = (type, collection) => {
+    if (Object.prototype.hasOwnProperty.call(store, type)) return; // a method name: reach it with getByType(type)
+    Object.defineProperty(store, type, {
+      get: () => collection,
+      set: () => {
+        throw assignmentError(type);
+      },
+      enumerable: true,
+      configurable: false,
+    });
+  };
+  return store as KalphiteStore<BaseEntity>;
+}
+
+function assignmentError(property: PropertyKey): KalphiteError {
+  return new KalphiteError(
+    StoreErrorCode.UnsupportedMutation,
+    `store.${String(property)} cannot be assigned: collections are live views of the store. Write with store.${String(property)}.upsert(id, entity).`,
+  );
+}
+
+/** The prototype of a store: answers names the store does not have yet. */
+function storeFallback(core: StoreCore): object {
+  return new Proxy(Object.create(null) as object, {
+    get(_target, property) {
       if (typeof property === "symbol") return undefined;
-      const method = target[property as keyof StoreMethods<BaseEntity>];
-      if (method !== undefined) return method;
-      return core.existingCollection(property) ?? (NOT_COLLECTIONS.has(property) ? undefined : core.collection(property));
+      if (property in Object.prototype) return (Object.prototype as Record<string, unknown>)[property];
+      return NOT_COLLECTIONS.has(property) ? undefined : core.collection(property);
     },
-    has(target, property) {
-      return property in target || (typeof property === "string" && core.existingCollection(property) !== undefined);
+    has(_target, property) {
+      return property in Object.prototype;
     },
     set(_target, property) {
-      throw new KalphiteError(
-        StoreErrorCode.UnsupportedMutation,
-        `store.${String(property)} cannot be assigned: collections are live views of the store. Write with store.${String(property)}.upsert(id, entity).`,
-      );
+      throw assignmentError(property);
     },
     defineProperty(_target, property) {
       throw new KalphiteError(StoreErrorCode.UnsupportedMutation, `store.${String(property)} cannot be defined on a store.`);
     },
-    deleteProperty(_target, property) {
-      throw new KalphiteError(StoreErrorCode.UnsupportedMutation, `store.${String(property)} cannot be deleted; use store.clear() or collection.deleteMany(ids).`);
-    },
-  }) as KalphiteStore<BaseEntity>;
+  });
 }
 
 /** Alias of `KalphiteStore`, for codebases that name factories `createX`. */

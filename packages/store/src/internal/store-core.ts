@@ -50,6 +50,8 @@ export class StoreCore {
   readonly #states = new Map<string, AnyState>();
   readonly #collections = new Map<string, TypedCollection<BaseEntity>>();
   readonly #listeners = new Set<ChangeListener<BaseEntity>>();
+  /** Called once per type, when its collection is created (the store exposes it as a property). */
+  onCollectionCreated: ((type: string, collection: TypedCollection<BaseEntity>) => void) | undefined;
   #depth = 0;
   #delivering = false;
   #pending: ChangeRecord<BaseEntity>[] = [];
@@ -73,6 +75,11 @@ export class StoreCore {
     return this.#collections.get(type);
   }
 
+  /** The data of `type` if its collection was created already (no side effect). */
+  existingState(type: string): AnyState | undefined {
+    return this.#states.get(type);
+  }
+
   state(type: string): AnyState {
     return this.#states.get(type) ?? this.#create(type).state;
   }
@@ -89,6 +96,7 @@ export class StoreCore {
     const collection = createCollection(state);
     this.#states.set(type, state);
     this.#collections.set(type, collection);
+    this.onCollectionCreated?.(type, collection);
     return { state, collection };
   }
 
