@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { FlushError, KalphiteError, MemoryFlushEngine, FrontendDatabase, createKalphite, type Kalphite } from "../src/index";
 
@@ -80,5 +80,28 @@ describe("createKalphite: a directory database", () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe("createKalphite: flush batches sized for PGlite", () => {
+  const batchSizes = async (flush?: { maxBatchSize: number }) => {
+    const app = await createKalphite({ schema: Entity, dbName: "memory://batches", ...(flush ? { flush } : {}) });
+    try {
+      const applyChanges = vi.spyOn(app.db, "applyChanges");
+      app.store.todo.upsertMany(Array.from({ length: 2500 }, (_, i) => ({ id: `t${i}`, type: "todo" as const, title: `todo ${i}`, done: false, updatedAt: i })));
+      await app.flushEngine.flush();
+      expect(await app.db.count("todo")).toBe(2500);
+      return applyChanges.mock.calls.map(([changes]) => changes.length);
+    } finally {
+      await app.close();
+    }
+  };
+
+  it("delivers 1,000 changes per statement by default (PGLITE_FLUSH_DEFAULTS)", async () => {
+    expect(await batchSizes()).toEqual([1000, 1000, 500]);
+  });
+
+  it("lets options.flush override it", async () => {
+    expect(await batchSizes({ maxBatchSize: 2000 })).toEqual([2000, 500]);
   });
 });

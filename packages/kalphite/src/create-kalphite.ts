@@ -47,6 +47,15 @@ export interface Kalphite<TEntity extends BaseEntity> {
   close(): Promise<void>;
 }
 
+/**
+ * Flush settings `createKalphite` starts from, because its target is PGlite:
+ * each batch is one SQL statement with a fixed cost, so bigger batches carry
+ * more rows per statement (the engine's own default of 100 reached 76 % of a
+ * raw batched upsert's throughput in the bench, 1,000 reached 94 %).
+ * `options.flush` overrides them.
+ */
+export const PGLITE_FLUSH_DEFAULTS = { maxBatchSize: 1000 } as const satisfies KalphiteFlushOptions;
+
 /** Codes of the errors `createKalphite` throws itself (the layers throw their own). */
 export const KalphiteConfigErrorCode = {
   /** The options are missing, contradictory or of the wrong type. */
@@ -106,7 +115,7 @@ export async function createKalphite<TSchema extends EntitySchema>(
   checkOptions(options);
   // A dataDir is a plain path (checked above), which is exactly what dbName means for a directory.
   const db = new FrontendDatabase({ ...options.db, dbName: options.dataDir ?? options.dbName!, schema: options.schema });
-  const flushEngine = new MemoryFlushEngine({ ...options.flush, flushTarget: createFlushTarget(db) });
+  const flushEngine = new MemoryFlushEngine({ ...PGLITE_FLUSH_DEFAULTS, ...options.flush, flushTarget: createFlushTarget(db) });
   const store = KalphiteStore(options.schema, { ...options.store, sink: flushEngine }) as unknown as KalphiteStore<InferEntity<TSchema>>;
   try {
     await db.init();

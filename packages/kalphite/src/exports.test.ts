@@ -22,8 +22,8 @@ describe("kalphite re-exports every layer", () => {
     expect(Object.keys(subpath).sort()).toEqual(Object.keys(layer).sort());
   });
 
-  it("adds only createKalphite and its error codes of its own", () => {
+  it("adds only createKalphite, its error codes and its flush defaults of its own", () => {
     const own = Object.keys(umbrella).filter((name) => !layers.some(([, layer]) => name in layer));
-    expect(own.sort()).toEqual(["KalphiteConfigErrorCode", "createKalphite"]);
+    expect(own.sort()).toEqual(["KalphiteConfigErrorCode", "PGLITE_FLUSH_DEFAULTS", "createKalphite"]);
   });
 });

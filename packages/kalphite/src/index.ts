@@ -2,7 +2,7 @@
 // is each layer's public API, re-exported by name (the subpaths
 // `kalphite/store`, `kalphite/flush`, `kalphite/pglite` hold one layer each).
 
-export { createKalphite, KalphiteConfigErrorCode } from "./create-kalphite";
+export { createKalphite, KalphiteConfigErrorCode, PGLITE_FLUSH_DEFAULTS } from "./create-kalphite";
 export type { Kalphite, KalphiteDatabaseOptions, KalphiteFlushOptions, KalphiteOptions, KalphiteStoreOptions } from "./create-kalphite";
 
 // Layer 1: @kalphite/store
