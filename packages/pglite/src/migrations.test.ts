@@ -78,6 +78,7 @@ describe("migrations", () => {
       { scope: "app", version: 1, name: "notes table" },
       { scope: "app", version: 2, name: null },
       { scope: "kalphite", version: 1, name: "kalphite 1" },
+      { scope: "kalphite", version: 2, name: "kalphite 2" },
     ]);
     await db.upsert("todo", "t1", { title: "survives reopening" });
     await db.close();

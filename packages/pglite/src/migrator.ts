@@ -11,6 +11,9 @@ const APP = "app";
 /** Kalphite's own schema, versioned like the application's (never edit one; add the next). */
 const BUILTIN_MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
   { version: 1, sql: CREATE_ENTITIES_SQL },
+  // Reads in collection order (getAll, hydrate) scan this index instead of
+  // sorting: measured 610 -> 480 ms for 100,000 entities, against 435 ms unordered.
+  { version: 2, sql: "CREATE INDEX IF NOT EXISTS kalphite_entities_seq ON kalphite_entities (seq)" },
 ];
 
 /** The newest built-in schema version this code knows. */
