@@ -120,8 +120,9 @@ export async function runPgliteChild(impl: string, raw: Record<string, unknown>)
       out.hydrate = await rawHydrate(db, n, reps, false);
       out["hydrate@raw-rows"] = await rawHydrate(db, n, reps, true);
     } else {
-      out["write@kalphite-1000"] = await engineWrite(db, todos, reps, 1000);
-      out.write = await engineWrite(db, todos, reps, 100);
+      // Headline: what createKalphite wires (PGLITE_FLUSH_DEFAULTS, 1,000 per batch); the engine's own default beside it.
+      out["write@kalphite-100"] = await engineWrite(db, todos, reps, 100);
+      out.write = await engineWrite(db, todos, reps, 1000);
       if ((await count(db)) !== n) throw new Error("flush engine lost rows");
       out.hydrate = await storeHydrate(db, n, reps, false);
     }

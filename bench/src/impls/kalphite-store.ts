@@ -51,8 +51,8 @@ export class KalphiteTodoStore implements TodoStore {
   }
 
   hoisted(): Pick<TodoStore, "findById"> {
-    // Collection methods are bound: reading one once leaves plain calls, no Proxy on the way.
-    const findById = this.#store.todo.findById;
-    return { findById: (id) => findById(id) };
+    // store.getById reads the collection's data directly: no Proxy on the way.
+    const store = this.#store;
+    return { findById: (id) => store.getById("todo", id) };
   }
 }
