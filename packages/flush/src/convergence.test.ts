@@ -1,16 +1,12 @@
 import { KalphiteStore, type BaseEntity, type Entity } from "@kalphite/store";
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryFlushEngine } from "./memory-flush-engine";
+import { useFakeTimersPerTest } from "./test-helpers";
 import { createMemoryFlushTarget, flushKey } from "./memory-flush-target";
 import type { FlushTarget } from "./types";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimersPerTest();
 
 interface Todo extends Entity {
   readonly type: "todo";

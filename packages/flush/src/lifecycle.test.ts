@@ -1,18 +1,11 @@
 import { KalphiteError } from "@kalphite/store";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FlushError } from "./errors";
 import { MemoryFlushEngine } from "./memory-flush-engine";
-import { entity, handled, manualTarget, reports, summary } from "./test-helpers";
+import { entity, handled, manualTarget, reports, resolvingTarget, summary, useFakeTimersPerTest } from "./test-helpers";
 import type { FlushConfig, FlushFailureEvent, FlushTarget } from "./types";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-const resolvingTarget = () => vi.fn<FlushTarget>(() => Promise.resolve());
+useFakeTimersPerTest();
 
 describe("pauseFlush / resumeFlush", () => {
   it("holds delivery while scheduling still works; resume delivers what accumulated", async () => {

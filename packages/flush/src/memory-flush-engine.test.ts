@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryFlushEngine } from "./memory-flush-engine";
-import { entity, manualTarget, summary } from "./test-helpers";
+import { entity, manualTarget, resolvingTarget, summary, useFakeTimersPerTest } from "./test-helpers";
 import type { FlushTarget } from "./types";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-const resolvingTarget = () => vi.fn<FlushTarget>(() => Promise.resolve());
+useFakeTimersPerTest();
 
 describe("debounce", () => {
   it("waits debounceMs (default 100) and sends one batch for the window", async () => {

@@ -1,15 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FlushError } from "./errors";
 import { MemoryFlushEngine } from "./memory-flush-engine";
-import { entity, handled, manualTarget, reports, summary } from "./test-helpers";
+import { entity, handled, manualTarget, reports, summary, useFakeTimersPerTest } from "./test-helpers";
 import type { FlushFailureEvent, FlushTarget, RetryEvent } from "./types";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimersPerTest();
 
 /** A target failing its first `failures` calls with `new Error("down <n>")`, then succeeding. */
 function flakyTarget(failures: number) {

@@ -1,15 +1,10 @@
 import { KalphiteError, KalphiteStore, type Entity } from "@kalphite/store";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryFlushEngine } from "./memory-flush-engine";
 import { createMemoryFlushTarget } from "./memory-flush-target";
-import { entity, reports, summary } from "./test-helpers";
+import { entity, reports, summary, useFakeTimersPerTest } from "./test-helpers";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimersPerTest();
 
 interface Todo extends Entity {
   readonly type: "todo";

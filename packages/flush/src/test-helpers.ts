@@ -1,4 +1,4 @@
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import type { MemoryFlushEngine } from "./memory-flush-engine";
 import type { FlushChange, FlushFailureEvent, FlushTarget } from "./types";
 
@@ -45,3 +45,16 @@ export function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
 }
+
+/** Every test of the calling file runs on fake timers (`vi.useFakeTimers()`), restored afterwards. */
+export function useFakeTimersPerTest(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** A flush target that accepts every batch, recording the calls. */
+export const resolvingTarget = () => vi.fn<FlushTarget>(() => Promise.resolve());
