@@ -23,6 +23,10 @@ export const projects: TestProjectInlineConfiguration[] = [
   project("flush", "packages/flush"),
   // PGlite takes seconds to start and ~200-700 MB per instance: generous hook timeouts.
   project("pglite", "packages/pglite", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("sync-ws", "packages/sync-ws", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("sync-ops", "packages/sync-ops", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("transactions", "packages/transactions", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("coordinator", "packages/coordinator", { hookTimeout: 120_000, testTimeout: 60_000 }),
   project("kalphite", "packages/kalphite", { hookTimeout: 120_000, testTimeout: 60_000 }),
   project("todo-cli", "apps/todo-cli", { hookTimeout: 180_000, testTimeout: 120_000 }),
   // The repository's own tooling (the layer check).

@@ -7,6 +7,7 @@ export type { Listener } from "./emitter";
 export { systemTimers } from "./timers";
 export { FLUSH_DEFAULTS } from "./config";
 export type {
+  FlushBatchContext,
   FlushChange,
   FlushConfig,
   FlushedEvent,

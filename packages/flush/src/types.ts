@@ -1,4 +1,4 @@
-import type { BaseEntity, EntityId } from "@kalphite/store";
+import type { BaseEntity, BatchMeta, ChangeOrigin, EntityId } from "@kalphite/store";
 import type { FlushError } from "./errors";
 
 /** One change on its way to durable storage. Identity is `(entityType, entityId)`. */
@@ -10,13 +10,28 @@ export interface FlushChange {
   readonly entity?: BaseEntity | undefined;
   /** When the change was (last) scheduled, in ms since the epoch. */
   readonly timestamp: number;
+  /** Where the (latest coalesced) change came from. @default "local" for `scheduleFlush`/`scheduleDelete` */
+  readonly origin: ChangeOrigin;
+  /** The store batch the (latest coalesced) change belongs to. */
+  readonly batchId: string;
+}
+
+/**
+ * What a target call carries besides its changes: the ids of the store
+ * batches it completes and their metadata, merged in batch order (a later
+ * batch's key wins). A target that keeps metadata (the PGlite one) writes it
+ * in the same storage transaction as the changes.
+ */
+export interface FlushBatchContext {
+  readonly batchIds: readonly string[];
+  readonly meta: BatchMeta;
 }
 
 /**
  * Where batches go: applies every change of the batch durably (all or nothing)
  * and resolves, or rejects so the engine retries the batch.
  */
-export type FlushTarget = (changes: FlushChange[]) => Promise<void>;
+export type FlushTarget = (changes: FlushChange[], context: FlushBatchContext) => Promise<void>;
 
 /**
  * The timers and clock the engine uses. Tests hand in fakes; the default

@@ -14,6 +14,8 @@ export type { EntitySchema, InferEntity } from "./schema";
 export { deepFreeze } from "./freeze";
 export type {
   BaseEntity,
+  BatchMeta,
+  ChangeBatch,
   ChangeListener,
   ChangeOperation,
   ChangeOrigin,

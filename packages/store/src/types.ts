@@ -49,14 +49,44 @@ export interface RemoteChange<TEntity extends BaseEntity = Entity> {
 export type ChangeListener<TEntity extends BaseEntity = Entity> = (changes: readonly ChangeRecord<TEntity>[]) => void;
 
 /**
+ * JSON-compatible metadata that travels with a change batch down to durable
+ * storage (for example a sync cursor), written in the same storage
+ * transaction as the batch's changes.
+ */
+export type BatchMeta = Readonly<Record<string, unknown>>;
+
+/**
+ * The changes of one store batch (`store.batch`, `store.transaction`, one
+ * bulk call such as `upsertMany`/`applyRemote`/`clear`, or a single write),
+ * in the order they were made. A batch travels whole through the sink, the
+ * flush engine and the target: it is never split, never half-durable.
+ */
+export interface ChangeBatch<TEntity extends BaseEntity = Entity> {
+  /** Unique per batch within this process (monotonic, e.g. `"b1"`, `"b2"`…). */
+  readonly batchId: string;
+  /** Every change of the batch, in order; each keeps its own `origin`. */
+  readonly changes: readonly ChangeRecord<TEntity>[];
+  /** Metadata given with the batch (`store.batch(fn, { meta })`, `applyRemote(changes, { meta })`…). */
+  readonly meta?: BatchMeta | undefined;
+}
+
+/**
  * Where the store sends changes to make them durable. The store calls it
  * synchronously, for local and remote changes (never for loads); the
  * implementation schedules the work (`MemoryFlushEngine` in `@kalphite/flush`).
+ *
+ * A sink with `scheduleBatch` gets every store batch in one call, before the
+ * store publishes it to listeners; when that call throws (a full queue, a
+ * destroyed engine), the store rolls the whole batch back and rethrows: the
+ * store is unchanged, nobody is notified. A sink without `scheduleBatch` gets
+ * the per-change `scheduleFlush`/`scheduleDelete` calls.
  */
 export interface ChangeSink {
   /** `entity` is the new state of `(entity.type, entityId)`. */
   scheduleFlush(entityId: EntityId, entity: BaseEntity): void;
   scheduleDelete(entityId: EntityId, entityType: string): void;
+  /** All the local and remote changes of one store batch (loads excluded), all or nothing. */
+  scheduleBatch?(batch: ChangeBatch<BaseEntity>): void;
 }
 
 /** Called when a listener throws; the store itself stays consistent and other listeners still run. */

@@ -1,0 +1,2 @@
+/** @kalphite/coordinator: public surface (being built). */
+export {};

@@ -1,0 +1,2 @@
+/** @kalphite/sync-ops: public surface (being built). */
+export {};

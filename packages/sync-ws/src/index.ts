@@ -1,0 +1,2 @@
+/** @kalphite/sync-ws: public surface (being built). */
+export {};

@@ -1,0 +1,2 @@
+/** @kalphite/transactions: public surface (being built). */
+export {};
