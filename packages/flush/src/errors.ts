@@ -50,3 +50,21 @@ export function destroyedError(call: string, changes: readonly FlushChange[] = [
   const lost = changes.length > 0 ? ` ${changes.length} change(s) were not delivered (see getQueuedChanges()).` : "";
   return new FlushError(FlushErrorCode.Destroyed, `MemoryFlushEngine.${call}: the engine was destroyed.${lost}`, { changes });
 }
+
+/**
+ * Thrown (or rejected with) by a `FlushTarget` for a failure that no retry can
+ * fix: a value the storage refuses, a constraint it will never accept. The
+ * engine does not retry it; it isolates the offending change(s), delivers the
+ * rest, and keeps what cannot be delivered as dead letters. `changes`, when
+ * given, names the offending changes (otherwise the engine finds them).
+ */
+export class NonRetriableError extends KalphiteError<"NON_RETRIABLE"> {
+  /** The changes the target refuses, when it knows them; empty when it does not. */
+  readonly changes: readonly FlushChange[];
+
+  constructor(message: string, options?: { cause?: unknown; changes?: readonly FlushChange[] }) {
+    super("NON_RETRIABLE", message, options && "cause" in options ? { cause: options.cause } : undefined);
+    this.name = "NonRetriableError";
+    this.changes = options?.changes ?? [];
+  }
+}

@@ -1,7 +1,7 @@
 export { MemoryFlushEngine } from "./memory-flush-engine";
 export { createMemoryFlushTarget, flushKey } from "./memory-flush-target";
 export type { FailurePolicy, MemoryFlushTarget, MemoryFlushTargetOptions } from "./memory-flush-target";
-export { FlushError, FlushErrorCode } from "./errors";
+export { FlushError, FlushErrorCode, NonRetriableError } from "./errors";
 export { TypedEmitter } from "./emitter";
 export type { Listener } from "./emitter";
 export { systemTimers } from "./timers";
