@@ -15,6 +15,7 @@ export { deepFreeze } from "./freeze";
 export type {
   BaseEntity,
   BatchMeta,
+  BatchOptions,
   ChangeBatch,
   ChangeListener,
   ChangeOperation,
@@ -23,6 +24,9 @@ export type {
   ChangeSink,
   Entity,
   EntityId,
+  InvalidEntity,
   ListenerErrorHandler,
+  LoadOptions,
+  LoadResult,
   RemoteChange,
 } from "./types";

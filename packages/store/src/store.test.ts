@@ -274,22 +274,26 @@ describe("the store object", () => {
 });
 
 describe("a sink that fails part-way through a bulk delete", () => {
-  it("applies exactly the deletes the sink accepted, then throws", () => {
-    const accepted: string[] = [];
+  it("keeps everything (all-or-nothing), then throws; the accepted deletes are compensated", () => {
+    const calls: string[] = [];
+    let refuse = false;
     const sink: ChangeSink = {
-      scheduleFlush: () => undefined,
+      scheduleFlush: (id) => void calls.push(`flush:${id}`),
       scheduleDelete: (id) => {
-        if (accepted.length === 2) throw new KalphiteError("QUEUE_FULL", "queue full");
-        accepted.push(id);
+        if (refuse && calls.length === 2) throw new KalphiteError("QUEUE_FULL", "queue full");
+        calls.push(`delete:${id}`);
       },
     };
     const store = KalphiteStore(AppSchema, { sink });
     store.todo.upsertMany([todo("a"), todo("b"), todo("c"), todo("d")]);
+    calls.length = 0;
+    refuse = true;
     const heard: string[] = [];
     store.subscribe((changes) => heard.push(...summary(changes)));
     expect(() => store.todo.deleteMany(["a", "b", "c"])).toThrow("queue full");
-    expect(accepted).toEqual(["a", "b"]);
-    expect(store.todo.map((t) => t.id)).toEqual(["c", "d"]);
-    expect(heard).toEqual(["delete:todo:a:local", "delete:todo:b:local"]);
+    expect(store.todo.map((t) => t.id)).toEqual(["a", "b", "c", "d"]);
+    expect(heard).toEqual([]);
+    // "a" and "b" were accepted before the refusal: the sink is asked to store them again.
+    expect(calls).toEqual(["delete:a", "delete:b", "flush:a", "flush:b"]);
   });
 });

@@ -3,7 +3,7 @@ import type { TypedCollection } from "./collection";
 import { KalphiteError, StoreErrorCode } from "./errors";
 import { StoreCore, type StoreOptions } from "./internal/store-core";
 import { assertStandardSchema, type EntitySchema, type InferEntity } from "./schema";
-import type { BaseEntity, ChangeListener, Entity, EntityId, RemoteChange } from "./types";
+import type { BaseEntity, BatchOptions, ChangeListener, Entity, EntityId, LoadOptions, LoadResult, RemoteChange } from "./types";
 
 /**
  * The member of the entity union whose `type` is `K`; the entity type itself
@@ -27,12 +27,20 @@ export interface StoreMethods<TEntity extends BaseEntity> {
   /**
    * Bulk-loads entities (from local storage): validated first, applied as one
    * batch with one notification, `origin: "load"`, never sent to the sink.
+   * With `onInvalid: "skip"` (@default "throw") the entities that fail
+   * validation are left out and listed in the result instead.
    */
-  loadEntities(entities: Iterable<TEntity>): void;
-  /** Deletes every entity of every type (as local deletes). */
+  loadEntities(entities: Iterable<TEntity>, options?: LoadOptions): LoadResult;
+  /** Deletes every entity of every type (as local deletes), as one batch. */
   clear(): void;
-  /** Runs `fn`; listeners hear about every change inside it once, at the end. Returns `fn`'s result. */
-  batch<R>(fn: () => R): R;
+  /**
+   * Runs `fn` as one batch: listeners hear about every change inside it once,
+   * at the end, and the sink gets it as one `ChangeBatch` (with `meta`).
+   * Nested calls join the outer batch. When `fn` throws, what it applied
+   * stays applied and is published; use `transaction` to undo it. Returns
+   * `fn`'s result.
+   */
+  batch<R>(fn: () => R, options?: BatchOptions): R;
   /** Listens to every change, once per batch. Returns the unsubscribe function. */
   subscribe(listener: ChangeListener<TEntity>): () => void;
   /**
@@ -40,7 +48,7 @@ export interface StoreMethods<TEntity extends BaseEntity> {
    * applied as one batch, sent to the sink (they must become durable locally)
    * but marked so a sync layer does not echo them back.
    */
-  applyRemote(changes: Iterable<RemoteChange<TEntity>>): void;
+  applyRemote(changes: Iterable<RemoteChange<TEntity>>, options?: BatchOptions): void;
   /** The types that currently hold at least one entity. */
   types(): TEntity["type"][];
 }
@@ -85,11 +93,11 @@ export function KalphiteStore(schema?: EntitySchema, options: StoreOptions = {})
     // Straight to the data, not through the collection's write guard: the fastest lookup there is.
     getById: ((type: string, id: EntityId) => core.existingState(type)?.get(id)) as StoreMethods<BaseEntity>["getById"],
     getByType: ((type: string) => core.collection(type)) as StoreMethods<BaseEntity>["getByType"],
-    loadEntities: (entities) => core.loadEntities(entities),
+    loadEntities: (entities, options) => core.loadEntities(entities, options),
     clear: () => core.clear(),
-    batch: (fn) => core.batch(fn),
+    batch: (fn, options) => core.batch(fn, options),
     subscribe: (listener) => core.subscribe(listener),
-    applyRemote: (changes) => core.applyRemote(changes),
+    applyRemote: (changes, options) => core.applyRemote(changes, options),
     types: () => core.types(),
   };
   // The store is a plain object: its methods and every created collection are
@@ -153,6 +161,10 @@ function checkOptions(options: unknown): asserts options is StoreOptions {
     const s = sink as Partial<Record<"scheduleFlush" | "scheduleDelete", unknown>> | null;
     if (typeof s?.scheduleFlush !== "function" || typeof s.scheduleDelete !== "function") {
       throw new KalphiteError(StoreErrorCode.InvalidArgument, "KalphiteStore options.sink must have scheduleFlush(entityId, entity) and scheduleDelete(entityId, entityType) (a ChangeSink, e.g. a MemoryFlushEngine)");
+    }
+    const batchMethod = (sink as { scheduleBatch?: unknown }).scheduleBatch;
+    if (batchMethod !== undefined && typeof batchMethod !== "function") {
+      throw new KalphiteError(StoreErrorCode.InvalidArgument, "KalphiteStore options.sink.scheduleBatch, when present, must be a function (batch) => void");
     }
   }
   if (freeze !== undefined && typeof freeze !== "boolean") {

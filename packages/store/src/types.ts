@@ -1,3 +1,5 @@
+import type { ValidationError } from "./errors";
+
 /** The id of an entity, unique within its type. */
 export type EntityId = string;
 
@@ -87,6 +89,43 @@ export interface ChangeSink {
   scheduleDelete(entityId: EntityId, entityType: string): void;
   /** All the local and remote changes of one store batch (loads excluded), all or nothing. */
   scheduleBatch?(batch: ChangeBatch<BaseEntity>): void;
+}
+
+/** Options of the store's writes that start a batch (`store.batch`, `applyRemote`, …). */
+export interface BatchOptions {
+  /** Metadata handed to the sink with the batch (nested batches merge theirs into the outer one's). */
+  readonly meta?: BatchMeta | undefined;
+}
+
+/** An entity that `loadEntities(…, { onInvalid: "skip" })` left out, with why. */
+export interface InvalidEntity {
+  /** Its `type`, when it had a string one. */
+  readonly entityType?: string | undefined;
+  /** Its `id`, when it had a string one. */
+  readonly entityId?: string | undefined;
+  /** The input as given. */
+  readonly entity: unknown;
+  /** What is wrong with it. */
+  readonly error: ValidationError;
+}
+
+/** What `store.loadEntities` did. */
+export interface LoadResult {
+  /** How many entities were loaded into the store. */
+  readonly loaded: number;
+  /** The inputs that did not validate (always empty with `onInvalid: "throw"`). */
+  readonly invalid: readonly InvalidEntity[];
+}
+
+/** Options of `store.loadEntities`. */
+export interface LoadOptions {
+  /**
+   * What an entity that fails validation does: `"throw"` refuses the whole
+   * load (nothing is applied), `"skip"` loads the others and reports it in
+   * `LoadResult.invalid`.
+   * @default "throw"
+   */
+  readonly onInvalid?: "throw" | "skip" | undefined;
 }
 
 /** Called when a listener throws; the store itself stays consistent and other listeners still run. */

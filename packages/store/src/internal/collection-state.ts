@@ -5,22 +5,37 @@ import type { BaseEntity, ChangeListener, ChangeOperation, ChangeRecord, EntityI
  * Something kept current by a collection, change by change (live views).
  * `change` runs synchronously right after the collection changed, so anything
  * reading the observer afterwards sees it updated; `flush` runs once at the
- * end of every store batch in which `change` was called.
+ * end of every store batch in which `change` was called. `seq` is the
+ * collection-order rank of the entity (of `next`, or of `prev` when it left):
+ * a rolled-back delete comes back with the rank it had.
  */
 export interface CollectionObserver<T extends BaseEntity> {
-  change(operation: ChangeOperation, id: EntityId, next: T | undefined, prev: T | undefined): void;
+  change(operation: ChangeOperation, id: EntityId, next: T | undefined, prev: T | undefined, seq: number): void;
   flush(): void;
 }
 
-/** Position of an entity in the collection's array; shared with `order` so deletes can re-index. */
-interface Slot {
+/**
+ * Where an entity is: its insertion sequence number (collection order is
+ * ascending `seq`) and a hint of its index in `items`, checked before use
+ * (deletes before it make it stale; a binary search on `seq` then finds it).
+ */
+export interface Entry<T> {
+  entity: T;
+  readonly seq: number;
   index: number;
 }
 
+const INITIAL_CAPACITY = 16;
+
 /**
  * The data behind one `TypedCollection`: the array itself (`items`, the
- * Proxy's target), an id → slot index for O(1) lookup and in-place replace,
- * and the listeners and observers of the type.
+ * Proxy's target), an id → entry map for O(1) lookup, and `seqs`, the
+ * insertion sequence number of each item in a typed array beside it.
+ *
+ * Collection order is insertion order, and sequence numbers only grow, so
+ * `seqs` is sorted: an entity's index is its hint when the hint still points
+ * at it, or a binary search on `seqs`. A delete is two memmoves (`splice` on
+ * `items`, `copyWithin` on `seqs`) and rewrites no per-entity index.
  */
 export class CollectionState<T extends BaseEntity> {
   readonly type: string;
@@ -28,9 +43,10 @@ export class CollectionState<T extends BaseEntity> {
   readonly core: StoreCore;
   /** The raw array: a plain `Array`, the target of the collection's Proxy, mutated only here. */
   readonly items: T[] = [];
-  readonly #slots = new Map<EntityId, Slot>();
-  /** `order[i]` is the slot of `items[i]`. */
-  readonly #order: Slot[] = [];
+  readonly #entries = new Map<EntityId, Entry<T>>();
+  /** `seqs[i]` is the sequence number of `items[i]`; ascending. */
+  #seqs = new Float64Array(INITIAL_CAPACITY);
+  #nextSeq = 0;
   readonly listeners = new Set<ChangeListener<T>>();
   readonly observers = new Set<CollectionObserver<T>>();
   /** Records for this type's listeners, since the last delivery. */
@@ -44,75 +60,127 @@ export class CollectionState<T extends BaseEntity> {
   }
 
   get(id: EntityId): T | undefined {
-    const slot = this.#slots.get(id);
-    return slot === undefined ? undefined : this.items[slot.index];
+    return this.#entries.get(id)?.entity;
   }
 
   has(id: EntityId): boolean {
-    return this.#slots.has(id);
+    return this.#entries.has(id);
   }
 
-  /** Inserts at the end or replaces in place; returns the entity it replaced. */
+  /** The sequence number (collection-order rank) of `id`, or undefined. */
+  seqOf(id: EntityId): number | undefined {
+    return this.#entries.get(id)?.seq;
+  }
+
+  /** The sequence number of `items[i]`. */
+  seqAt(i: number): number {
+    return this.#seqs[i]!;
+  }
+
+  /** Whether nothing refers to this collection's data: no entity, listener or observer. */
+  get idle(): boolean {
+    return this.items.length === 0 && this.listeners.size === 0 && this.observers.size === 0 && this.pending.length === 0 && !this.touched;
+  }
+
+  /** Inserts at the end or replaces in place; returns the entity it replaced (undefined for an insert). */
   put(entity: T): T | undefined {
-    const items = this.items;
-    const slot = this.#slots.get(entity.id);
-    if (slot !== undefined) {
-      const prev = items[slot.index];
-      items[slot.index] = entity;
+    const entry = this.#entries.get(entity.id);
+    if (entry !== undefined) {
+      const prev = entry.entity;
+      this.items[this.#indexOf(entry)] = entity;
+      entry.entity = entity;
       return prev;
     }
-    const created: Slot = { index: items.length };
-    this.#slots.set(entity.id, created);
-    this.#order[created.index] = created;
-    items[created.index] = entity;
+    this.#insertAt(this.items.length, entity, this.#nextSeq++);
     return undefined;
   }
 
-  /** Removes one entity, closing the gap; returns it. */
-  remove(id: EntityId): T | undefined {
-    const slot = this.#slots.get(id);
-    if (slot === undefined) return undefined;
+  /** Removes one entity, closing the gap; returns its entry (entity and seq). */
+  remove(id: EntityId): Entry<T> | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
     const items = this.items;
-    const order = this.#order;
-    const index = slot.index;
-    const prev = items[index];
+    const index = this.#indexOf(entry);
     const last = items.length - 1;
-    this.#slots.delete(id);
+    this.#entries.delete(id);
     if (index === last) {
       items.length = last;
-      order.length = last;
     } else {
-      // splice is a native memmove on packed arrays; copyWithin is not (16x slower, measured).
+      // splice is a native memmove on packed arrays; so is copyWithin on a typed array.
       items.splice(index, 1);
-      order.splice(index, 1);
-      for (let i = index; i < last; i++) order[i]!.index = i;
+      this.#seqs.copyWithin(index, index + 1, last + 1);
     }
-    return prev;
+    return entry;
   }
 
-  /** Removes many entities in one compaction pass; returns the removed ones in collection order. */
-  removeMany(ids: ReadonlySet<EntityId>): T[] {
+  /** Puts back an entity removed earlier, at the place its `seq` gives it (a rollback). */
+  restore(entity: T, seq: number): void {
+    if (this.#entries.has(entity.id)) throw new Error(`store.${this.type}: restore of "${entity.id}", which is present`);
+    this.#insertAt(this.#lowerBound(seq), entity, seq);
+  }
+
+  /** Removes many entities in one compaction pass; returns the removed entries in collection order. */
+  removeMany(ids: ReadonlySet<EntityId>): Entry<T>[] {
     const items = this.items;
-    const order = this.#order;
-    const removed: T[] = [];
+    const seqs = this.#seqs;
+    const entries = this.#entries;
+    const removed: Entry<T>[] = [];
     let write = 0;
     for (let read = 0; read < items.length; read++) {
       const entity = items[read]!;
       if (ids.has(entity.id)) {
-        removed.push(entity);
-        this.#slots.delete(entity.id);
+        removed.push(entries.get(entity.id)!);
+        entries.delete(entity.id);
         continue;
       }
       if (write !== read) {
         items[write] = entity;
-        const slot = order[read]!;
-        slot.index = write;
-        order[write] = slot;
+        seqs[write] = seqs[read]!;
       }
       write++;
     }
     items.length = write;
-    order.length = write;
     return removed;
+  }
+
+  #insertAt(index: number, entity: T, seq: number): void {
+    const items = this.items;
+    const n = items.length;
+    if (n === this.#seqs.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(this.#seqs);
+      this.#seqs = grown;
+    }
+    const seqs = this.#seqs;
+    if (index === n) {
+      items.push(entity);
+    } else {
+      items.splice(index, 0, entity);
+      seqs.copyWithin(index + 1, index, n);
+    }
+    seqs[index] = seq;
+    this.#entries.set(entity.id, { entity, seq, index });
+  }
+
+  /** The index of `entry` in `items`: its hint if still right, else a binary search on `seqs` (and a new hint). */
+  #indexOf(entry: Entry<T>): number {
+    const hint = entry.index;
+    if (this.items[hint] === entry.entity) return hint;
+    const index = this.#lowerBound(entry.seq);
+    entry.index = index;
+    return index;
+  }
+
+  /** The first index whose seq is ≥ `seq`. */
+  #lowerBound(seq: number): number {
+    const seqs = this.#seqs;
+    let lo = 0;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqs[mid]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }

@@ -5,13 +5,19 @@ import { deepFreeze } from "../freeze";
 import { validateEntity, type EntitySchema } from "../schema";
 import type {
   BaseEntity,
+  BatchMeta,
+  BatchOptions,
+  ChangeBatch,
   ChangeListener,
   ChangeOperation,
   ChangeOrigin,
   ChangeRecord,
   ChangeSink,
   EntityId,
+  InvalidEntity,
   ListenerErrorHandler,
+  LoadOptions,
+  LoadResult,
   RemoteChange,
 } from "../types";
 import { CollectionState, type CollectionObserver } from "./collection-state";
@@ -36,6 +42,45 @@ const defaultListenerError: ListenerErrorHandler = (error, context) => {
 
 type AnyState = CollectionState<BaseEntity>;
 
+/** One change applied in the open batch: enough to publish it, send it, or undo it. */
+interface Step {
+  readonly state: AnyState;
+  readonly id: EntityId;
+  /** The entity after the change; undefined for a delete. */
+  readonly next: BaseEntity | undefined;
+  /** The entity before the change; undefined for an insert. */
+  readonly prev: BaseEntity | undefined;
+  /** The collection-order rank of the entity (a deleted one is restored there); -1 when unknown and unneeded. */
+  readonly seq: number;
+  readonly origin: ChangeOrigin;
+}
+
+interface OpenBatch {
+  readonly id: string;
+  readonly steps: Step[];
+  meta: Record<string, unknown> | undefined;
+}
+
+const recordOf = (step: Step): ChangeRecord<BaseEntity> => ({
+  operation: step.next === undefined ? "delete" : "upsert",
+  entityType: step.state.type,
+  entityId: step.id,
+  entity: step.next ?? step.prev,
+  origin: step.origin,
+});
+
+/** Checks a write's `{ meta }` options; returns the meta. */
+function checkBatchOptions(options: BatchOptions | undefined, where: string): BatchMeta | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) throw new KalphiteError(StoreErrorCode.InvalidArgument, `${where}: options must be an object`);
+  const meta = options.meta;
+  if (meta === undefined) return undefined;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
+    throw new KalphiteError(StoreErrorCode.InvalidArgument, `${where}: options.meta must be a plain object of JSON values`);
+  }
+  return meta;
+}
+
 /**
  * The engine behind a store: collections by type, validation, the sink, and
  * batched delivery of change records. Collections and the public store object
@@ -53,6 +98,9 @@ export class StoreCore {
   /** Called once per type, when its collection is created (the store exposes it as a property). */
   onCollectionCreated: ((type: string, collection: TypedCollection<BaseEntity>) => void) | undefined;
   #depth = 0;
+  #batchCount = 0;
+  /** The open batch (while `#depth > 0`). */
+  #batch: OpenBatch | undefined;
   #delivering = false;
   #pending: ChangeRecord<BaseEntity>[] = [];
   #touched: AnyState[] = [];
@@ -137,28 +185,26 @@ export class StoreCore {
 
   upsert(state: AnyState, id: EntityId, input: unknown, origin: ChangeOrigin): BaseEntity {
     const entity = this.#prepare(state, id, input);
+    this.#open(undefined);
     this.#write(state, entity, origin);
-    this.#settle();
+    this.#close();
     return entity;
   }
 
   upsertMany(state: AnyState, inputs: Iterable<unknown>, origin: ChangeOrigin): BaseEntity[] {
     const entities: BaseEntity[] = [];
     for (const input of inputs) entities.push(this.#prepare(state, undefined, input));
-    this.#depth++;
-    try {
-      for (const entity of entities) this.#write(state, entity, origin);
-    } finally {
-      this.#depth--;
-    }
-    this.#settle();
+    this.#open(undefined);
+    for (const entity of entities) this.#write(state, entity, origin);
+    this.#close();
     return entities;
   }
 
   delete(state: AnyState, id: EntityId, origin: ChangeOrigin): boolean {
     if (!state.has(id)) return false;
+    this.#open(undefined);
     this.#remove(state, id, origin);
-    this.#settle();
+    this.#close();
     return true;
   }
 
@@ -166,34 +212,9 @@ export class StoreCore {
     const present = new Set<EntityId>();
     for (const id of ids) if (state.has(id)) present.add(id);
     if (present.size === 0) return 0;
-    if (present.size === 1) {
-      for (const id of present) this.#remove(state, id, origin);
-    } else {
-      let failure: { error: unknown } | undefined;
-      let removing = present;
-      if (origin !== "load" && this.#sink) {
-        // Memory and durable storage must agree: if the sink refuses a delete
-        // part-way (a full queue), apply exactly the deletes it accepted.
-        const scheduled = new Set<EntityId>();
-        try {
-          for (const id of present) {
-            this.#sink.scheduleDelete(id, state.type);
-            scheduled.add(id);
-          }
-        } catch (error) {
-          failure = { error };
-          removing = scheduled;
-        }
-      }
-      if (removing.size > 0) {
-        for (const prev of state.removeMany(removing)) this.#record(state, "delete", prev.id, undefined, prev, origin);
-      }
-      if (failure) {
-        this.#settle();
-        throw failure.error;
-      }
-    }
-    this.#settle();
+    this.#open(undefined);
+    this.#removeMany(state, present, origin);
+    this.#close();
     return present.size;
   }
 
@@ -207,26 +228,46 @@ export class StoreCore {
     return this.upsert(state, id, next, "local");
   }
 
-  /** Bulk load (origin "load"): validated first, applied as one batch, never sent to the sink. */
-  loadEntities(inputs: Iterable<unknown>): void {
+  /**
+   * Bulk load (origin "load"): validated first, applied as one batch, never
+   * sent to the sink. With `onInvalid: "skip"` the entities that fail
+   * validation are left out and reported instead of refusing the load.
+   */
+  loadEntities(inputs: Iterable<unknown>, options: LoadOptions | undefined): LoadResult {
+    const onInvalid = options?.onInvalid ?? "throw";
+    if (onInvalid !== "throw" && onInvalid !== "skip") {
+      throw new KalphiteError(StoreErrorCode.InvalidArgument, `store.loadEntities(entities, { onInvalid }): onInvalid must be "throw" or "skip", not ${JSON.stringify(onInvalid)}`);
+    }
     const entities: BaseEntity[] = [];
-    for (const input of inputs) entities.push(this.#prepareAny(input));
-    this.#depth++;
-    try {
+    const invalid: InvalidEntity[] = [];
+    for (const input of inputs) {
+      if (onInvalid === "throw") {
+        entities.push(this.#prepareAny(input));
+        continue;
+      }
+      try {
+        entities.push(this.#prepareAny(input));
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        invalid.push({ entityType: error.entityType, entityId: error.entityId, entity: input, error });
+      }
+    }
+    if (entities.length > 0) {
+      this.#open(undefined);
       let state: AnyState | undefined;
       for (const entity of entities) {
         if (state === undefined || state.type !== entity.type) state = this.state(entity.type);
         this.#write(state, entity, "load");
       }
-    } finally {
-      this.#depth--;
+      this.#close();
     }
-    this.#settle();
+    return { loaded: entities.length, invalid };
   }
 
   /** Remote changes (origin "remote"): validated first, applied as one batch, sent to the sink. */
-  applyRemote(changes: Iterable<RemoteChange<BaseEntity>>): void {
-    const prepared: { state: AnyState; id: EntityId; entity: BaseEntity | undefined }[] = [];
+  applyRemote(changes: Iterable<RemoteChange<BaseEntity>>, options: BatchOptions | undefined): void {
+    const meta = checkBatchOptions(options, "store.applyRemote(changes, options)");
+    const prepared: { state: AnyState | undefined; id: EntityId; entity: BaseEntity | undefined }[] = [];
     for (const change of changes) {
       const { operation, entityType, entityId } = (change ?? {}) as Partial<RemoteChange<BaseEntity>>;
       if ((operation !== "upsert" && operation !== "delete") || typeof entityType !== "string" || entityType === "" || typeof entityId !== "string" || entityId === "") {
@@ -234,52 +275,50 @@ export class StoreCore {
           { message: "a remote change needs operation \"upsert\" | \"delete\", a non-empty entityType and entityId", path: [] },
         ]);
       }
-      const state = this.state(entityType);
       if (operation === "delete") {
-        prepared.push({ state, id: entityId, entity: undefined });
+        // A delete of a type this store never held creates nothing.
+        prepared.push({ state: this.#states.get(entityType), id: entityId, entity: undefined });
         continue;
       }
       if (change.entity === undefined) {
         throw new ValidationError(entityType, entityId, [{ message: "a remote upsert needs an entity", path: ["entity"] }]);
       }
-      const entity = this.#prepare(state, entityId, change.entity);
-      prepared.push({ state, id: entityId, entity });
+      const state = this.state(entityType);
+      prepared.push({ state, id: entityId, entity: this.#prepare(state, entityId, change.entity) });
     }
-    this.#depth++;
-    try {
-      for (const { state, id, entity } of prepared) {
-        if (entity !== undefined) this.#write(state, entity, "remote");
-        else if (state.has(id)) this.#remove(state, id, "remote");
-      }
-    } finally {
-      this.#depth--;
+    this.#open(meta);
+    for (const { state, id, entity } of prepared) {
+      if (state === undefined) continue;
+      if (entity !== undefined) this.#write(state, entity, "remote");
+      else if (state.has(id)) this.#remove(state, id, "remote");
     }
-    this.#settle();
+    this.#close();
   }
 
   /** Deletes every entity of every type (local deletes: sent to the sink). */
   clear(): void {
-    this.#depth++;
-    try {
-      for (const state of this.#states.values()) {
-        if (state.items.length === 0) continue;
-        this.deleteMany(state, state.items.map((e) => e.id), "local");
-      }
-    } finally {
-      this.#depth--;
+    this.#open(undefined);
+    for (const state of this.#states.values()) {
+      if (state.items.length === 0) continue;
+      this.#removeMany(state, new Set(state.items.map((e) => e.id)), "local");
     }
-    this.#settle();
+    this.#close();
   }
 
-  batch<R>(fn: () => R): R {
+  batch<R>(fn: () => R, options: BatchOptions | undefined): R {
     if (typeof fn !== "function") throw new KalphiteError(StoreErrorCode.InvalidArgument, "store.batch(fn): fn must be a function");
-    this.#depth++;
+    const meta = checkBatchOptions(options, "store.batch(fn, options)");
+    this.#open(meta);
+    let result: R;
     try {
-      return fn();
-    } finally {
-      this.#depth--;
-      this.#settle();
+      result = fn();
+    } catch (error) {
+      // What fn applied before throwing stays applied (store.transaction undoes it).
+      this.#close();
+      throw error;
     }
+    this.#close();
+    return result;
   }
 
   subscribe(listener: ChangeListener<BaseEntity>): () => void {
@@ -298,38 +337,165 @@ export class StoreCore {
     };
   }
 
+  // ---- batches --------------------------------------------------------------
+
+  /** Opens a batch, or joins the open one (merging `meta` into it). */
+  #open(meta: BatchMeta | undefined): void {
+    if (this.#depth++ === 0) {
+      this.#batch = { id: `b${++this.#batchCount}`, steps: [], meta: meta === undefined ? undefined : { ...meta } };
+    } else if (meta !== undefined) {
+      const batch = this.#batch!;
+      batch.meta = { ...batch.meta, ...meta };
+    }
+  }
+
+  /** Leaves a batch; the outermost one commits (and rolls back, then rethrows, when the sink refuses it). */
+  #close(): void {
+    if (--this.#depth > 0) return;
+    const batch = this.#batch!;
+    this.#batch = undefined;
+    this.#commit(batch);
+  }
+
+  #commit(batch: OpenBatch): void {
+    const steps = batch.steps;
+    const sink = this.#sink;
+    const globalListeners = this.#listeners.size > 0;
+    let records: ChangeRecord<BaseEntity>[] | undefined;
+    let changes: ChangeRecord<BaseEntity>[] | undefined;
+    if (sink !== undefined || globalListeners) {
+      records = [];
+      for (const step of steps) {
+        const record = recordOf(step);
+        records.push(record);
+        if (step.origin !== "load") (changes ??= []).push(record);
+      }
+    }
+    if (sink !== undefined && (changes !== undefined || batch.meta !== undefined)) {
+      try {
+        this.#send(sink, { batchId: batch.id, changes: changes ?? [], meta: batch.meta }, steps);
+      } catch (error) {
+        this.#rollback(steps, 0);
+        this.#settle();
+        throw error;
+      }
+    }
+    if (globalListeners) for (const record of records!) this.#pending.push(record);
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      const state = step.state;
+      if (state.listeners.size === 0) continue;
+      state.pending.push(records === undefined ? recordOf(step) : records[i]!);
+      if (!state.touched) {
+        state.touched = true;
+        this.#touched.push(state);
+      }
+    }
+    this.#settle();
+  }
+
+  /** Hands a committed batch to the sink: whole with `scheduleBatch`, else change by change. */
+  #send(sink: ChangeSink, batch: ChangeBatch<BaseEntity>, steps: readonly Step[]): void {
+    if (typeof sink.scheduleBatch === "function") {
+      sink.scheduleBatch(batch);
+      return;
+    }
+    const sent: ChangeRecord<BaseEntity>[] = [];
+    try {
+      for (const change of batch.changes) {
+        if (change.operation === "upsert") sink.scheduleFlush(change.entityId, change.entity!);
+        else sink.scheduleDelete(change.entityId, change.entityType);
+        sent.push(change);
+      }
+    } catch (error) {
+      if (sent.length > 0) this.#compensate(sink, sent, steps);
+      throw error;
+    }
+  }
+
+  /**
+   * A per-change sink refused part of a batch that is being rolled back: asks
+   * it (best effort) to store again what each accepted entity was before the
+   * batch, so durable state agrees with memory once more.
+   */
+  #compensate(sink: ChangeSink, sent: readonly ChangeRecord<BaseEntity>[], steps: readonly Step[]): void {
+    const before = new Map<string, { type: string; id: EntityId; entity: BaseEntity | undefined }>();
+    for (const step of steps) {
+      const key = `${step.state.type}\u0000${step.id}`;
+      if (!before.has(key)) before.set(key, { type: step.state.type, id: step.id, entity: step.prev });
+    }
+    const done = new Set<string>();
+    for (const change of sent) {
+      const key = `${change.entityType}\u0000${change.entityId}`;
+      if (done.has(key)) continue;
+      done.add(key);
+      const was = before.get(key)!;
+      try {
+        if (was.entity !== undefined) sink.scheduleFlush(was.id, was.entity);
+        else sink.scheduleDelete(was.id, was.type);
+      } catch {
+        // The sink refuses everything now (a full queue, a destroyed engine); the error rethrown says so.
+      }
+    }
+  }
+
+  /** Undoes `steps[mark…]`, newest first: collections and live views as they were; no listener hears of it. */
+  #rollback(steps: Step[], mark: number): void {
+    for (let i = steps.length - 1; i >= mark; i--) {
+      const { state, id, next, prev, seq } = steps[i]!;
+      if (next === undefined) {
+        state.restore(prev!, seq);
+        this.#observe(state, "upsert", id, prev, undefined, seq);
+      } else if (prev === undefined) {
+        state.remove(id);
+        this.#observe(state, "delete", id, undefined, next, seq);
+      } else {
+        state.put(prev);
+        this.#observe(state, "upsert", id, prev, next, seq);
+      }
+    }
+    steps.length = mark;
+  }
+
   // ---- internals ----------------------------------------------------------
 
   #write(state: AnyState, entity: BaseEntity, origin: ChangeOrigin): void {
-    if (origin !== "load" && this.#sink) this.#sink.scheduleFlush(entity.id, entity);
     const prev = state.put(entity);
-    this.#record(state, "upsert", entity.id, entity, prev, origin);
+    const seq = prev === undefined && state.observers.size > 0 ? state.seqOf(entity.id)! : -1;
+    this.#batch!.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
+    if (state.observers.size > 0) this.#observe(state, "upsert", entity.id, entity, prev, seq);
   }
 
   #remove(state: AnyState, id: EntityId, origin: ChangeOrigin): void {
-    if (origin !== "load" && this.#sink) this.#sink.scheduleDelete(id, state.type);
-    const prev = state.remove(id);
-    this.#record(state, "delete", id, undefined, prev, origin);
+    const entry = state.remove(id)!;
+    this.#batch!.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+    if (state.observers.size > 0) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
   }
 
-  #record(state: AnyState, operation: ChangeOperation, id: EntityId, next: BaseEntity | undefined, prev: BaseEntity | undefined, origin: ChangeOrigin): void {
+  #removeMany(state: AnyState, ids: ReadonlySet<EntityId>, origin: ChangeOrigin): void {
+    if (ids.size === 1) {
+      for (const id of ids) this.#remove(state, id, origin);
+      return;
+    }
+    const steps = this.#batch!.steps;
     const observed = state.observers.size > 0;
-    if (observed) {
-      for (const observer of state.observers) {
-        try {
-          observer.change(operation, id, next, prev);
-        } catch (error) {
-          this.#report(error, state.type);
-        }
+    for (const entry of state.removeMany(ids)) {
+      const id = entry.entity.id;
+      steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+      if (observed) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
+    }
+  }
+
+  /** Tells the collection's observers (live views) of a change, and marks the collection for delivery. */
+  #observe(state: AnyState, operation: ChangeOperation, id: EntityId, next: BaseEntity | undefined, prev: BaseEntity | undefined, seq: number): void {
+    for (const observer of state.observers) {
+      try {
+        observer.change(operation, id, next, prev, seq);
+      } catch (error) {
+        this.#report(error, state.type);
       }
     }
-    const typeListeners = state.listeners.size > 0;
-    if (typeListeners || this.#listeners.size > 0) {
-      const record: ChangeRecord<BaseEntity> = { operation, entityType: state.type, entityId: id, entity: next ?? prev, origin };
-      if (this.#listeners.size > 0) this.#pending.push(record);
-      if (typeListeners) state.pending.push(record);
-    }
-    if ((observed || typeListeners) && !state.touched) {
+    if (!state.touched) {
       state.touched = true;
       this.#touched.push(state);
     }

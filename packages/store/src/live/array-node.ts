@@ -39,7 +39,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     this.#ranks = ranked ? [] : undefined;
     this.label = `live view of store.${this.source.state.type}`;
     ({ array: this.array, view: this.view } = createViewArray<T>(this));
-    if (order === (this.source.order as Order<BaseEntity>)) this.source.order.retain(this.source.items);
+    if (order === (this.source.order as Order<BaseEntity>)) this.source.order.retain(this.source.state);
   }
 
   get items(): readonly T[] {

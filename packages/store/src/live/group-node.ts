@@ -6,6 +6,7 @@ import { SelectNode } from "./select-node";
 
 const mapSet = Map.prototype.set;
 const mapDelete = Map.prototype.delete;
+const mapClear = Map.prototype.clear;
 
 const sameKey = (a: unknown, b: unknown) => a === b || (a !== a && b !== b); // SameValueZero, as Map does
 
@@ -26,6 +27,10 @@ export class GroupNode<K, T extends BaseEntity> extends LiveNode<T> {
   readonly #retiring = new Map<K, SelectNode<T>>();
   /** Keys touched this batch → whether their group existed when the batch began. */
   #touched = new Map<K, boolean>();
+  /** The map's keys, in order, before the first group of this batch retired (to put revived groups back in place). */
+  #orderBefore: K[] | undefined;
+  /** A retired group came back this batch: the map's order is restored at the end of it. */
+  #revived = false;
 
   constructor(upstream: Upstream<T>, key: (entity: T) => K) {
     super(upstream, upstream, false);
@@ -80,12 +85,14 @@ export class GroupNode<K, T extends BaseEntity> extends LiveNode<T> {
   }
 
   #retire(key: K, group: SelectNode<T>): void {
+    this.#orderBefore ??= [...this.#groups.keys()];
     this.#groups.delete(key);
     mapDelete.call(this.map, key);
     this.#retiring.set(key, group);
   }
 
   #revive(key: K, group: SelectNode<T>): void {
+    this.#revived = true;
     this.#retiring.delete(key);
     this.#groups.set(key, group);
     mapSet.call(this.map, key, group.view);
@@ -143,6 +150,9 @@ export class GroupNode<K, T extends BaseEntity> extends LiveNode<T> {
     for (const [key, group] of this.#groups) if (group.array.length === 0) this.#retire(key, group); // emptied by a rebuild
     for (const group of this.#retiring.values()) group.dispose();
     this.#retiring.clear();
+    if (this.#revived) this.#restoreOrder(this.#orderBefore!);
+    this.#revived = false;
+    this.#orderBefore = undefined;
     const touched = this.#touched;
     this.#touched = new Map();
     const added: K[] = [];
@@ -156,6 +166,26 @@ export class GroupNode<K, T extends BaseEntity> extends LiveNode<T> {
       else if (group.changedRound === this.source.round) changed.push(key);
     }
     if (added.length + removed.length + changed.length > 0) this.notify(this.map, { added, removed, changed });
+  }
+
+  /**
+   * A group that emptied and came back within the batch keeps its place in
+   * the map: the keys that were there before keep their order, new keys
+   * follow in the order they appeared.
+   */
+  #restoreOrder(before: readonly K[]): void {
+    const groups = this.#groups;
+    const order: K[] = [];
+    for (const key of before) if (groups.has(key)) order.push(key);
+    const kept = new Set(order);
+    for (const key of groups.keys()) if (!kept.has(key)) order.push(key);
+    const entries = order.map((key) => [key, groups.get(key)!] as const);
+    groups.clear();
+    mapClear.call(this.map);
+    for (const [key, group] of entries) {
+      groups.set(key, group);
+      mapSet.call(this.map, key, group.view);
+    }
   }
 
   protected rebuildCost(): number {

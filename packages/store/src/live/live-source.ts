@@ -60,10 +60,10 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
   }
 
   /** From the store, right after the collection changed. */
-  change(_operation: ChangeOperation, id: EntityId, next: BaseEntity | undefined, prev: BaseEntity | undefined): void {
+  change(_operation: ChangeOperation, id: EntityId, next: BaseEntity | undefined, prev: BaseEntity | undefined, seq: number): void {
     const outer = this.#begin();
     try {
-      if (prev === undefined && next !== undefined) this.order.inserted(id);
+      if (prev === undefined && next !== undefined) this.order.inserted(id, seq);
       for (const root of this.#roots) {
         try {
           root.apply(next, prev, -1, -1);

@@ -1,4 +1,5 @@
 import { compareKeys } from "../sort-keys";
+import type { CollectionState } from "../internal/collection-state";
 import type { BaseEntity, EntityId } from "../types";
 import type { Order } from "./node-types";
 
@@ -32,25 +33,24 @@ export class SortOrder<T extends BaseEntity> implements Order<T> {
 export class CollectionOrder implements Order<BaseEntity> {
   readonly stable = false;
   #ranks: Map<EntityId, number> | undefined;
-  #next = 0;
   #users = 0;
 
-  /** Starts (or keeps) ranking; `items` is the collection, in order. */
-  retain(items: readonly BaseEntity[]): void {
+  /** Starts (or keeps) ranking; ranks are the collection's sequence numbers. */
+  retain(state: CollectionState<BaseEntity>): void {
     if (this.#users++ > 0) return;
     const ranks = new Map<EntityId, number>();
-    for (let i = 0; i < items.length; i++) ranks.set(items[i]!.id, i);
+    const items = state.items;
+    for (let i = 0; i < items.length; i++) ranks.set(items[i]!.id, state.seqAt(i));
     this.#ranks = ranks;
-    this.#next = items.length;
   }
 
   release(): void {
     if (--this.#users === 0) this.#ranks = undefined;
   }
 
-  /** An id entered the collection: it ranks after every other. */
-  inserted(id: EntityId): void {
-    this.#ranks?.set(id, this.#next++);
+  /** An id entered the collection with sequence number `seq` (new: after every other; restored: where it was). */
+  inserted(id: EntityId, seq: number): void {
+    this.#ranks?.set(id, seq);
   }
 
   /** An id left the collection (call after the views have seen it leave). */
