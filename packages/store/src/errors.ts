@@ -30,6 +30,8 @@ export const StoreErrorCode = {
   UnsupportedMutation: "UNSUPPORTED_MUTATION",
   /** A bad argument or option (for example a non-function listener). */
   InvalidArgument: "INVALID_ARGUMENT",
+  /** `store.applyPatches`: an operation does not apply (a failed `test`, a missing path). Nothing was applied. */
+  PatchFailed: "PATCH_FAILED",
   /** A live view (or groupBy map) was used after `dispose()`. */
   ViewDisposed: "VIEW_DISPOSED",
 } as const;

@@ -1,6 +1,7 @@
 export { KalphiteStore, createKalphiteStore } from "./store";
 export type { EntityOfType, StoreCollections, StoreMethods } from "./store";
-export type { StoreOptions } from "./internal/store-core";
+export type { ApplyPatchesOptions, StoreOptions, StoreTransactionResult } from "./internal/store-core";
+export type { JsonPatchOperation } from "./patches";
 export { TypedCollection, compareKeys } from "./collection";
 export type { EntityInput, KeySelector, SortDirection } from "./collection";
 export { LiveQuery } from "./live/live-query";

@@ -1,7 +1,8 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { TypedCollection } from "./collection";
 import { KalphiteError, StoreErrorCode } from "./errors";
-import { StoreCore, type StoreOptions } from "./internal/store-core";
+import { StoreCore, type ApplyPatchesOptions, type StoreOptions, type StoreTransactionResult } from "./internal/store-core";
+import type { JsonPatchOperation } from "./patches";
 import { assertStandardSchema, type EntitySchema, type InferEntity } from "./schema";
 import type { BaseEntity, BatchOptions, ChangeListener, Entity, EntityId, LoadOptions, LoadResult, RemoteChange } from "./types";
 
@@ -41,6 +42,22 @@ export interface StoreMethods<TEntity extends BaseEntity> {
    * `fn`'s result.
    */
   batch<R>(fn: () => R, options?: BatchOptions): R;
+  /**
+   * Runs `fn` as one batch that applies whole or not at all. When `fn`
+   * throws, nothing of it remains (collections and live views as before, no
+   * listener hears anything, the sink gets nothing) and the error is
+   * rethrown; `fn` must be synchronous (a returned Promise is refused with
+   * `INVALID_ARGUMENT` and its changes undone). On success: one notification,
+   * one batch to the sink, and the changes as JSON Patch operations with
+   * their inverse. Nested calls join the outer batch.
+   */
+  transaction<R>(fn: () => R, options?: BatchOptions): StoreTransactionResult<R>;
+  /**
+   * Applies JSON Patch operations (as `transaction` reports them) as one
+   * batch, atomically: a bad operation or an entity that fails validation
+   * applies nothing. `origin` @default "local".
+   */
+  applyPatches(patches: readonly JsonPatchOperation[], options?: ApplyPatchesOptions): void;
   /** Listens to every change, once per batch. Returns the unsubscribe function. */
   subscribe(listener: ChangeListener<TEntity>): () => void;
   /**
@@ -96,6 +113,8 @@ export function KalphiteStore(schema?: EntitySchema, options: StoreOptions = {})
     loadEntities: (entities, options) => core.loadEntities(entities, options),
     clear: () => core.clear(),
     batch: (fn, options) => core.batch(fn, options),
+    transaction: (fn, options) => core.transaction(fn, options),
+    applyPatches: (patches, options) => core.applyPatches(patches, options),
     subscribe: (listener) => core.subscribe(listener),
     applyRemote: (changes, options) => core.applyRemote(changes, options),
     types: () => core.types(),
