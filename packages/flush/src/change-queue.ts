@@ -1,191 +1,361 @@
-import type { BaseEntity, EntityId } from "@kalphite/store";
+import type { BaseEntity, BatchMeta, ChangeOrigin, EntityId } from "@kalphite/store";
 import { FlushError, FlushErrorCode } from "./errors";
 import type { FlushChange } from "./types";
 
-/**
- * One queued entity: its latest change, overwritten in place while it waits
- * (coalescing allocates nothing) and linked into the delivery order.
- */
-class QueuedChange {
-  operation: FlushChange["operation"];
-  entity: BaseEntity | undefined;
-  timestamp: number;
-  /** Sequence number of the oldest change of this entity that is not delivered yet. */
-  since: number;
-  /** In the batch the target is working on: a new change gets a new record. */
-  flying = false;
-  prev: QueuedChange | null = null;
-  next: QueuedChange | null = null;
+/** A checked change on its way into the queue. */
+export interface IncomingChange {
+  readonly operation: FlushChange["operation"];
+  readonly entityType: string;
+  readonly entityId: EntityId;
+  readonly entity: BaseEntity | undefined;
+  readonly origin: ChangeOrigin;
+  /** The store batch of the change; `put` stamps the batch's own id when absent. */
+  readonly batchId?: string | undefined;
+}
 
+/** A store batch inside a unit: its id and metadata. */
+export interface BatchEntry {
+  readonly batchId: string;
+  meta: BatchMeta | undefined;
+}
+
+/**
+ * The latest queued change of one entity within a unit, overwritten in place
+ * while the unit waits (coalescing allocates nothing).
+ */
+export class QueuedChange {
   constructor(
+    readonly key: string,
     readonly entityType: string,
     readonly entityId: EntityId,
-    operation: FlushChange["operation"],
-    entity: BaseEntity | undefined,
-    timestamp: number,
-    since: number,
-  ) {
-    this.operation = operation;
-    this.entity = entity;
-    this.timestamp = timestamp;
-    this.since = since;
+    public operation: FlushChange["operation"],
+    public entity: BaseEntity | undefined,
+    public timestamp: number,
+    public origin: ChangeOrigin,
+    public batchId: string,
+    public unit: Unit,
+  ) {}
+
+  toChange(): FlushChange {
+    const { operation, entityId, entityType, timestamp, origin, batchId } = this;
+    return operation === "upsert"
+      ? { operation, entityId, entityType, entity: this.entity, timestamp, origin, batchId }
+      : { operation, entityId, entityType, timestamp, origin, batchId };
   }
 }
 
-function toChange(record: QueuedChange): FlushChange {
-  return record.operation === "upsert"
-    ? { operation: "upsert", entityId: record.entityId, entityType: record.entityType, entity: record.entity, timestamp: record.timestamp }
-    : { operation: "delete", entityId: record.entityId, entityType: record.entityType, timestamp: record.timestamp };
+/**
+ * The unit of delivery and of atomicity: one or more whole store batches
+ * whose changes coalesced (they touched a common entity while waiting), so
+ * they can only become durable together. A target call carries one or more
+ * whole units, never part of one.
+ */
+export class Unit {
+  readonly records: QueuedChange[] = [];
+  readonly batches: BatchEntry[] = [];
+  /** In the call the target is working on: a new change of its entities gets a new record elsewhere. */
+  flying = false;
+  /**
+   * Under suspicion after a permanent failure (being bisected): nothing
+   * coalesces into it any more, so a later write never joins a poisoned batch.
+   */
+  sealed = false;
+  prev: Unit | null = null;
+  next: Unit | null = null;
+
+  /** `seq` is the number of the unit's first batch: waiters compare with it. */
+  constructor(public seq: number) {}
+
+  /** Every change of the unit, in the order its entities were first changed. */
+  changes(): FlushChange[] {
+    return this.records.map((record) => record.toChange());
+  }
 }
 
+/** A unit is open to coalescing while it waits, unsealed. */
+const open = (unit: Unit) => !unit.flying && !unit.sealed;
+
+/** The key of an entity inside the queue: type and id joined by a NUL character (as `flushKey`). */
+const keyOf = (type: string, id: EntityId) => `${type}\u0000${id}`;
+
 /**
- * The undelivered changes, one record per `(entityType, entityId)`, in
- * delivery order, plus the batch in flight.
+ * The undelivered changes: a list of units in delivery order, the units in
+ * flight, and an index from entity to its newest queued record.
  *
- * The waiting records form a linked list sorted by `since` (the first
- * undelivered change of each entity), which is the order entities were first
- * changed; a failed batch goes back to the front. An entity changed while its
- * batch is in flight gets a second record at the back (the index points to
- * the newest one), so the older version in flight can never overtake it.
+ * Invariants: units are in the order their first batch was scheduled (a
+ * merged unit takes the place of its first); a batch touching an entity of an
+ * open unit merges that unit and every later one into one, when that stays
+ * within `maxBatchSize`; otherwise, and when the entity's unit is in flight
+ * or sealed, the entity gets a new record in a later unit, which the index
+ * points to: the older version is delivered first and never overtakes the newer.
  */
 export class ChangeQueue {
-  readonly #index = new Map<string, Map<EntityId, QueuedChange>>();
-  #head: QueuedChange | null = null;
-  #tail: QueuedChange | null = null;
-  #waiting = 0;
-  #distinct = 0;
-  #flight: QueuedChange[] | null = null;
+  readonly #index = new Map<string, QueuedChange>();
+  #head: Unit | null = null;
+  #tail: Unit | null = null;
+  #flight: Unit[] | null = null;
 
   /** Distinct entities queued: waiting, in flight, or both. */
   get distinct(): number {
-    return this.#distinct;
+    return this.#index.size;
   }
 
-  /** Records waiting to be sent (not in flight). */
-  get waiting(): number {
-    return this.#waiting;
+  /** Whether nothing waits and nothing is in flight. */
+  get empty(): boolean {
+    return this.#head === null && this.#flight === null;
   }
 
-  /** Whether a batch is in flight. */
+  /** Whether units wait to be sent (not in flight). */
+  get waiting(): boolean {
+    return this.#head !== null;
+  }
+
+  /** Whether a call is in flight. */
   get inFlight(): boolean {
     return this.#flight !== null;
   }
 
+  /** The units in flight (empty when none). */
+  get flight(): readonly Unit[] {
+    return this.#flight ?? [];
+  }
+
   /**
-   * Records a change of `(type, id)`, in O(1): overwrites the entity's waiting
-   * record or appends a new one.
-   * @throws FlushError `QUEUE_FULL` when the entity is new and `maxSize` entities are queued.
+   * Queues one store batch, all or nothing: coalesces each change into the
+   * newest record of its entity when that record waits in an open unit (merging
+   * the units from there to the tail, so the batches that must become durable
+   * together travel together) as long as the merged unit stays within
+   * `maxBatch` changes; otherwise appends a new unit (the older record is
+   * then delivered first, the newer one after it).
+   * @throws FlushError `QUEUE_FULL` (nothing queued) when its new entities would pass `maxSize`.
    */
-  put(type: string, id: EntityId, operation: FlushChange["operation"], entity: BaseEntity | undefined, timestamp: number, seq: number, maxSize: number): void {
-    let byId = this.#index.get(type);
-    const current = byId?.get(id);
-    if (current !== undefined && !current.flying) {
-      current.operation = operation;
-      current.entity = entity;
-      current.timestamp = timestamp;
-      return;
+  put(changes: readonly IncomingChange[], batch: BatchEntry, seq: number, timestamp: number, maxSize: number, maxBatch: number): void {
+    const index = this.#index;
+    let first: Unit | null = null;
+    let fresh = 0;
+    let seen: Set<string> | undefined;
+    const keys = new Array<string>(changes.length);
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!;
+      const key = keyOf(change.entityType, change.entityId);
+      keys[i] = key;
+      const current = index.get(key);
+      if (current === undefined) {
+        if (changes.length > 1) {
+          seen ??= new Set();
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        fresh++;
+      } else if (open(current.unit) && (first === null || current.unit.seq < first.seq)) first = current.unit;
     }
-    if (current === undefined) {
-      if (this.#distinct >= maxSize) {
-        throw new FlushError(
-          FlushErrorCode.QueueFull,
-          `Flush queue full: ${maxSize} entities are waiting to be written, so ${type} "${id}" was refused. Let deliveries catch up (await flush()) or raise maxQueueSize.`,
-        );
+    if (fresh > 0 && index.size + fresh > maxSize) {
+      const change = changes.find((c, i) => !index.has(keys[i]!))!;
+      throw new FlushError(
+        FlushErrorCode.QueueFull,
+        `Flush queue full: ${maxSize} entities are waiting to be written, so ${change.entityType} "${change.entityId}" (batch ${batch.batchId}, ${changes.length} change(s)) was refused; nothing of the batch was queued. Let deliveries catch up (await flush()) or raise maxQueueSize.`,
+      );
+    }
+    let unit: Unit;
+    if (first !== null && this.#fits(first, this.#tail!, fresh, maxBatch)) {
+      this.#mergeFrom(first, this.#tail!);
+      unit = first;
+    } else {
+      unit = new Unit(seq);
+      this.#append(unit);
+    }
+    unit.batches.push(batch);
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!;
+      const key = keys[i]!;
+      const batchId = change.batchId ?? batch.batchId;
+      const current = index.get(key);
+      if (current !== undefined && current.unit === unit) {
+        current.operation = change.operation;
+        current.entity = change.entity;
+        current.timestamp = timestamp;
+        current.origin = change.origin;
+        current.batchId = batchId;
+        continue;
       }
-      this.#distinct++;
+      const record = new QueuedChange(key, change.entityType, change.entityId, change.operation, change.entity, timestamp, change.origin, batchId, unit);
+      unit.records.push(record);
+      index.set(key, record);
     }
-    const record = new QueuedChange(type, id, operation, entity, timestamp, seq);
-    if (byId === undefined) {
-      byId = new Map();
-      this.#index.set(type, byId);
-    }
-    byId.set(id, record);
-    this.#link(record, this.#tail, null);
   }
 
-  /** Takes up to `max` records off the front as the batch in flight and returns its changes. */
-  takeBatch(max: number): FlushChange[] {
-    const batch: QueuedChange[] = [];
-    const changes: FlushChange[] = [];
-    while (batch.length < max && this.#head !== null) {
-      const record = this.#head;
-      this.#unlink(record);
-      record.flying = true;
-      batch.push(record);
-      changes.push(toChange(record));
+  /**
+   * Takes whole units off the front as the call in flight: as many as fit in
+   * `maxChanges` (at least one, whatever its size) and at most `maxUnits`.
+   */
+  take(maxChanges: number, maxUnits: number): Unit[] {
+    const units: Unit[] = [];
+    let total = 0;
+    while (this.#head !== null && units.length < maxUnits) {
+      const unit = this.#head;
+      if (units.length > 0 && total + unit.records.length > maxChanges) break;
+      total += unit.records.length;
+      this.#unlink(unit);
+      unit.flying = true;
+      units.push(unit);
     }
-    this.#flight = batch.length > 0 ? batch : null;
-    return changes;
+    this.#flight = units.length > 0 ? units : null;
+    return units;
   }
 
-  /** The batch in flight was delivered: forgets every entity that did not change meanwhile. */
+  /** The call in flight was applied: forgets every entity that did not change meanwhile. */
   delivered(): void {
-    for (const record of this.#flight ?? []) {
-      record.flying = false;
-      const byId = this.#index.get(record.entityType);
-      if (byId?.get(record.entityId) === record) {
-        byId.delete(record.entityId);
-        this.#distinct--;
-      }
-    }
+    for (const unit of this.#flight ?? []) this.#forget(unit);
     this.#flight = null;
   }
 
   /**
-   * The batch in flight failed: it goes back to the front, in order. An entity
-   * changed meanwhile is represented by its newer record, moved to the front
-   * (the newer change supersedes the failed one). Returns the requeued changes.
+   * The call in flight failed. `dead` units leave the queue (their records
+   * still current are returned, per unit, for the dead-letter list); the
+   * others go back to the front, in order. With `seal`, the requeued units
+   * are sealed (being bisected); otherwise an entity changed meanwhile
+   * supersedes its failed record: the units from the first open requeued one
+   * to the newest such change merge (within `maxBatch` changes), and the
+   * newer state takes the place of the stale one.
    */
-  failed(): FlushChange[] {
+  failed(dead: ReadonlySet<Unit>, seal: boolean, maxBatch: number): { dead: { unit: Unit; records: QueuedChange[] }[]; requeued: Unit[] } {
     const flight = this.#flight ?? [];
     this.#flight = null;
-    const requeued: FlushChange[] = new Array<FlushChange>(flight.length);
-    for (let i = flight.length - 1; i >= 0; i--) {
-      const record = flight[i]!;
-      record.flying = false;
-      const latest = this.#index.get(record.entityType)?.get(record.entityId) ?? record;
-      if (latest !== record) {
-        latest.since = record.since;
-        this.#unlink(latest);
-      }
-      this.#link(latest, null, this.#head);
-      requeued[i] = toChange(latest);
+    const gone: { unit: Unit; records: QueuedChange[] }[] = [];
+    const requeued: Unit[] = [];
+    for (const unit of flight) {
+      unit.flying = false;
+      if (dead.has(unit)) gone.push({ unit, records: this.#forget(unit) });
+      else requeued.push(unit);
     }
-    return requeued;
+    let next = this.#head;
+    for (let i = requeued.length - 1; i >= 0; i--) {
+      const unit = requeued[i]!;
+      if (seal) unit.sealed = true;
+      this.#link(unit, null, next);
+      next = unit;
+    }
+    const start = requeued.find(open);
+    if (start !== undefined) {
+      let last: Unit | null = null;
+      const back = new Set(requeued);
+      for (let unit: Unit | null = start; unit !== null && back.has(unit); unit = unit.next) {
+        for (const record of unit.records) {
+          const latest = this.#index.get(record.key);
+          if (latest !== undefined && latest !== record && open(latest.unit) && (last === null || latest.unit.seq > last.seq)) last = latest.unit;
+        }
+      }
+      if (last !== null && this.#fits(start, last, 0, maxBatch)) this.#mergeFrom(start, last);
+    }
+    return { dead: gone, requeued };
   }
 
-  /** The sequence number of the oldest undelivered change; `Infinity` when there is none. */
-  minSince(): number {
-    return this.#flight?.[0]?.since ?? this.#head?.since ?? Infinity;
+  /** Appends a unit holding `records` (dead letters being retried) with its batches; entities queued since are skipped (the newer change wins). */
+  restore(records: readonly IncomingChange[], batches: readonly BatchEntry[], seq: number, timestamp: number): void {
+    const unit = new Unit(seq);
+    unit.batches.push(...batches);
+    for (const change of records) {
+      const key = keyOf(change.entityType, change.entityId);
+      if (this.#index.has(key)) continue;
+      const record = new QueuedChange(key, change.entityType, change.entityId, change.operation, change.entity, timestamp, change.origin, change.batchId ?? batches[0]?.batchId ?? "", unit);
+      unit.records.push(record);
+      this.#index.set(key, record);
+    }
+    if (unit.records.length > 0 || unit.batches.some((b) => b.meta !== undefined)) this.#append(unit);
   }
 
-  /** Every undelivered change, newest state per entity, oldest first: the batch in flight, then the waiting ones. */
+  /** The number of the oldest undelivered batch; `Infinity` when there is none. */
+  minSeq(): number {
+    return this.#flight?.[0]?.seq ?? this.#head?.seq ?? Infinity;
+  }
+
+  /** Every undelivered change, newest state per entity, oldest first: the call in flight, then the waiting ones. */
   snapshot(): FlushChange[] {
     const changes: FlushChange[] = [];
-    for (const record of this.#flight ?? []) {
-      if (this.#index.get(record.entityType)?.get(record.entityId) === record) changes.push(toChange(record));
-    }
-    for (let record = this.#head; record !== null; record = record.next) changes.push(toChange(record));
+    const add = (unit: Unit) => {
+      for (const record of unit.records) if (this.#index.get(record.key) === record) changes.push(record.toChange());
+    };
+    for (const unit of this.#flight ?? []) add(unit);
+    for (let unit = this.#head; unit !== null; unit = unit.next) add(unit);
     return changes;
   }
 
-  #link(record: QueuedChange, prev: QueuedChange | null, next: QueuedChange | null): void {
-    record.prev = prev;
-    record.next = next;
-    if (prev === null) this.#head = record;
-    else prev.next = record;
-    if (next === null) this.#tail = record;
-    else next.prev = record;
-    this.#waiting++;
+  /** Removes the unit's records from the index where they are still the newest; returns those. */
+  #forget(unit: Unit): QueuedChange[] {
+    const current: QueuedChange[] = [];
+    for (const record of unit.records) {
+      if (this.#index.get(record.key) === record) {
+        this.#index.delete(record.key);
+        current.push(record);
+      }
+    }
+    return current;
   }
 
-  #unlink(record: QueuedChange): void {
-    if (record.prev === null) this.#head = record.next;
-    else record.prev.next = record.next;
-    if (record.next === null) this.#tail = record.prev;
-    else record.next.prev = record.prev;
-    record.prev = null;
-    record.next = null;
-    this.#waiting--;
+  /** Whether the waiting units `first` … `last` hold at most `max` records (plus `extra`): merging them keeps a call within `maxBatchSize`. */
+  #fits(first: Unit, last: Unit, extra: number, max: number): boolean {
+    let total = extra;
+    for (let unit: Unit | null = first; unit !== null; unit = unit.next) {
+      total += unit.records.length;
+      if (total > max) return false;
+      if (unit === last) break;
+    }
+    return true;
+  }
+
+  /**
+   * Merges the waiting units `first` … `last` (contiguous) into `first`. A
+   * record superseded by a newer one of the range gives its place to it (the
+   * newer state keeps the entity's place in the order).
+   */
+  #mergeFrom(first: Unit, last: Unit): void {
+    const range = new Set<Unit>();
+    for (let unit: Unit | null = first; unit !== null; unit = unit.next) {
+      range.add(unit);
+      if (unit === last) break;
+    }
+    const merged: QueuedChange[] = [];
+    const placed = new Set<QueuedChange>();
+    for (const unit of range) {
+      for (const record of unit.records) {
+        const latest = this.#index.get(record.key);
+        const keep = latest !== undefined && latest !== record && range.has(latest.unit) ? latest : record;
+        if (placed.has(keep)) continue;
+        placed.add(keep);
+        merged.push(keep);
+      }
+    }
+    const batches = [...range].flatMap((unit) => unit.batches);
+    for (const unit of range) {
+      if (unit === first) continue;
+      this.#unlink(unit);
+      unit.records.length = 0;
+      unit.batches.length = 0;
+    }
+    for (const record of merged) record.unit = first;
+    first.records.splice(0, first.records.length, ...merged);
+    first.batches.splice(0, first.batches.length, ...batches);
+  }
+
+  #append(unit: Unit): void {
+    this.#link(unit, this.#tail, null);
+  }
+
+  #link(unit: Unit, prev: Unit | null, next: Unit | null): void {
+    unit.prev = prev;
+    unit.next = next;
+    if (prev === null) this.#head = unit;
+    else prev.next = unit;
+    if (next === null) this.#tail = unit;
+    else next.prev = unit;
+  }
+
+  #unlink(unit: Unit): void {
+    if (unit.prev === null) this.#head = unit.next;
+    else unit.prev.next = unit.next;
+    if (unit.next === null) this.#tail = unit.prev;
+    else unit.next.prev = unit.prev;
+    unit.prev = null;
+    unit.next = null;
   }
 }

@@ -1,4 +1,4 @@
-import { FlushError, FlushErrorCode } from "./errors";
+import { FlushError, FlushErrorCode, isNonRetriable } from "./errors";
 import { systemTimers } from "./timers";
 import type { FlushConfig, FlushTarget, FlushTimers } from "./types";
 
@@ -12,6 +12,9 @@ export interface ResolvedFlushConfig {
   readonly maxRetryDelay: number;
   readonly maxBatchSize: number;
   readonly maxQueueSize: number;
+  readonly maxWaitMs: number;
+  /** Whether a failure is temporary; a `NonRetriableError` never is. */
+  readonly isRetriable: (error: unknown) => boolean;
   readonly enablePersistence: boolean;
   readonly timers: FlushTimers;
   readonly now: () => number;
@@ -27,6 +30,7 @@ export const FLUSH_DEFAULTS = {
   maxRetryDelay: 30_000,
   maxBatchSize: 100,
   maxQueueSize: 1_000_000,
+  maxWaitMs: 1000,
   enablePersistence: true,
 } as const;
 
@@ -73,7 +77,7 @@ export function resolveConfig(config: FlushConfig): ResolvedFlushConfig {
   if (typeof enablePersistence !== "boolean") throw invalid(`enablePersistence must be a boolean, got ${show(enablePersistence)}`);
   const flushTarget = optionalFunction<FlushTarget>(raw, "flushTarget");
   if (flushTarget === undefined && enablePersistence) {
-    throw invalid("flushTarget is required: a function (changes: FlushChange[]) => Promise<void> (or set enablePersistence: false)");
+    throw invalid("flushTarget is required: a function (changes: FlushChange[], context: FlushBatchContext) => Promise<void> (or set enablePersistence: false)");
   }
   const timers = raw["timers"] ?? systemTimers;
   const t = timers as Partial<Record<keyof FlushTimers, unknown>>;
@@ -84,6 +88,7 @@ export function resolveConfig(config: FlushConfig): ResolvedFlushConfig {
   const clock = timers as FlushTimers;
   const random = optionalFunction<() => number>(raw, "random");
   const now = clock.now;
+  const isRetriable = optionalFunction<(error: unknown) => boolean>(raw, "isRetriable");
   return {
     flushTarget: flushTarget ?? discard,
     debounceMs: duration(raw, "debounceMs"),
@@ -92,6 +97,15 @@ export function resolveConfig(config: FlushConfig): ResolvedFlushConfig {
     maxRetryDelay: duration(raw, "maxRetryDelay"),
     maxBatchSize: count(raw, "maxBatchSize", 1),
     maxQueueSize: count(raw, "maxQueueSize", 1),
+    maxWaitMs: duration(raw, "maxWaitMs"),
+    isRetriable: (error) => {
+      if (isNonRetriable(error)) return false;
+      try {
+        return isRetriable === undefined || isRetriable(error) !== false;
+      } catch {
+        return true; // a hook that throws cannot prove the failure permanent: retrying loses nothing
+      }
+    },
     enablePersistence,
     timers: clock,
     now: now === undefined ? () => Date.now() : () => now.call(clock),

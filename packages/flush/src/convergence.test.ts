@@ -50,7 +50,7 @@ describe("convergence (property)", () => {
           const memory = createMemoryFlushTarget();
           const lastDelivered = new Map<string, number>();
           let call = 0;
-          const target: FlushTarget = async (changes) => {
+          const target: FlushTarget = async (changes, context) => {
             const fail = failures[call++] ?? false;
             await new Promise((resolve) => setTimeout(resolve, latency));
             if (fail) throw new Error("injected");
@@ -61,7 +61,7 @@ describe("convergence (property)", () => {
               expect((change.entity as Item).v).toBeGreaterThan(lastDelivered.get(key) ?? -1);
               lastDelivered.set(key, (change.entity as Item).v);
             }
-            await memory.target(changes);
+            await memory.target(changes, context);
           };
           const engine = new MemoryFlushEngine({ flushTarget: target, random: () => 0.5, ...options });
           engine.on("error", () => {}); // failures are expected here

@@ -13,6 +13,10 @@ export const FlushErrorCode = {
   QueueFull: "QUEUE_FULL",
   /** The target kept failing after every retry; the changes stay queued. */
   DeliveryFailed: "DELIVERY_FAILED",
+  /** The target refused changes for good; they are in the dead-letter list. */
+  DeadLetter: "DEAD_LETTER",
+  /** `close({ timeoutMs })` expired before everything was delivered; the changes stay queued. */
+  CloseTimeout: "CLOSE_TIMEOUT",
 } as const;
 
 /** A code of `FlushErrorCode`. */
@@ -33,6 +37,11 @@ export class FlushError extends KalphiteError<FlushErrorCode> {
     this.name = "FlushError";
     this.changes = options?.changes ?? [];
   }
+}
+
+/** Whether `error` is a `NonRetriableError` (also one from another copy of this package, by its code). */
+export function isNonRetriable(error: unknown): error is NonRetriableError {
+  return error instanceof NonRetriableError || (error instanceof Error && (error as { code?: unknown }).code === "NON_RETRIABLE");
 }
 
 /** A short description of a thrown value, for messages. */

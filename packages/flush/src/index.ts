@@ -1,12 +1,16 @@
 export { MemoryFlushEngine } from "./memory-flush-engine";
 export { createMemoryFlushTarget, flushKey } from "./memory-flush-target";
 export type { FailurePolicy, MemoryFlushTarget, MemoryFlushTargetOptions } from "./memory-flush-target";
-export { FlushError, FlushErrorCode, NonRetriableError } from "./errors";
+export { FlushError, FlushErrorCode, NonRetriableError, isNonRetriable } from "./errors";
 export { TypedEmitter } from "./emitter";
 export type { Listener } from "./emitter";
 export { systemTimers } from "./timers";
 export { FLUSH_DEFAULTS } from "./config";
 export type {
+  CloseOptions,
+  DeadLetter,
+  DeadLetterEvent,
+  DeadLetterKey,
   FlushBatchContext,
   FlushChange,
   FlushConfig,

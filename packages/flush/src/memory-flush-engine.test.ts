@@ -63,10 +63,13 @@ describe("coalescing", () => {
     expect(engine.getQueuedChanges()).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(100);
     expect(target).toHaveBeenCalledTimes(1);
-    expect(target).toHaveBeenCalledWith([
-      { operation: "upsert", entityType: "todo", entityId: "a", entity: { id: "a", type: "todo", v: 3 }, timestamp: expect.any(Number) },
-      { operation: "upsert", entityType: "todo", entityId: "b", entity: { id: "b", type: "todo" }, timestamp: expect.any(Number) },
-    ]);
+    expect(target).toHaveBeenCalledWith(
+      [
+        { operation: "upsert", entityType: "todo", entityId: "a", entity: { id: "a", type: "todo", v: 3 }, timestamp: expect.any(Number), origin: "local", batchId: "flush-4" },
+        { operation: "upsert", entityType: "todo", entityId: "b", entity: { id: "b", type: "todo" }, timestamp: expect.any(Number), origin: "local", batchId: "flush-2" },
+      ],
+      { batchIds: ["flush-1", "flush-2", "flush-3", "flush-4"], meta: {} },
+    );
   });
 
   it("upsert then delete is a delete; delete then upsert is an upsert", async () => {
@@ -79,8 +82,8 @@ describe("coalescing", () => {
     await vi.advanceTimersByTimeAsync(100);
     const [batch] = target.mock.calls[0]!;
     expect(batch).toEqual([
-      { operation: "delete", entityType: "todo", entityId: "a", timestamp: expect.any(Number) },
-      { operation: "upsert", entityType: "todo", entityId: "b", entity: { id: "b", type: "todo", back: true }, timestamp: expect.any(Number) },
+      { operation: "delete", entityType: "todo", entityId: "a", timestamp: expect.any(Number), origin: "local", batchId: "flush-2" },
+      { operation: "upsert", entityType: "todo", entityId: "b", entity: { id: "b", type: "todo", back: true }, timestamp: expect.any(Number), origin: "local", batchId: "flush-4" },
     ]);
     expect("entity" in batch[0]!).toBe(false);
   });
@@ -97,19 +100,22 @@ describe("coalescing", () => {
 });
 
 describe("batches and order", () => {
-  it("sends batches of at most maxBatchSize, one at a time, in first-change order", async () => {
+  it("sends calls of at most maxBatchSize changes, one at a time, in batch order", async () => {
     const manual = manualTarget();
     const engine = new MemoryFlushEngine({ flushTarget: manual.target, maxBatchSize: 10 });
     for (let i = 0; i < 25; i++) engine.scheduleFlush(`e${i}`, entity("todo", `e${i}`));
-    engine.scheduleFlush("e0", entity("todo", "e0", { late: true })); // keeps e0's place
+    engine.scheduleFlush("e21", entity("todo", "e21", { again: true })); // coalesces: the batches of e21..e24 fit in one call
+    engine.scheduleFlush("e0", entity("todo", "e0", { late: true })); // would need all 26 batches in one call: goes out after the others
     await vi.advanceTimersByTimeAsync(100);
-    expect(manual.calls).toHaveLength(1); // the next batch waits for this one
+    expect(manual.calls).toHaveLength(1); // the next call waits for this one
     expect(manual.calls[0]!.changes.map((c) => c.entityId)).toEqual(["e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9"]);
-    expect(manual.calls[0]!.changes[0]!.entity).toEqual({ id: "e0", type: "todo", late: true });
+    expect(manual.calls[0]!.changes[0]!.entity).toEqual({ id: "e0", type: "todo" });
     await manual.succeed();
     expect(manual.calls[0]!.changes.map((c) => c.entityId)).toEqual(["e10", "e11", "e12", "e13", "e14", "e15", "e16", "e17", "e18", "e19"]);
     await manual.succeed();
-    expect(manual.calls[0]!.changes).toHaveLength(5);
+    expect(manual.calls[0]!.changes.map((c) => c.entityId)).toEqual(["e20", "e21", "e22", "e23", "e24", "e0"]);
+    expect(manual.calls[0]!.changes[1]!.entity).toEqual({ id: "e21", type: "todo", again: true });
+    expect(manual.calls[0]!.changes[5]!.entity).toEqual({ id: "e0", type: "todo", late: true });
     await manual.succeed();
     expect(manual.target).toHaveBeenCalledTimes(3);
     expect(engine.getQueuedChanges()).toEqual([]);
@@ -141,7 +147,7 @@ describe("batches and order", () => {
     expect(summary(engine.getQueuedChanges())).toEqual(["upsert:todo/a", "delete:note/b"]);
     await manual.succeed();
     expect(engine.getQueuedChanges()).toEqual([]);
-    expect(engine.getStats()).toEqual({ delivered: 2, retried: 0, failed: 0, queued: 0, batches: 1 });
+    expect(engine.getStats()).toEqual({ delivered: 2, retried: 0, failed: 0, queued: 0, batches: 1, deadLetters: 0 });
   });
 });
 

@@ -1,35 +1,54 @@
-import type { BaseEntity, ChangeSink, EntityId } from "@kalphite/store";
-import { ChangeQueue } from "./change-queue";
+import type { BaseEntity, BatchMeta, ChangeBatch, ChangeSink, EntityId } from "@kalphite/store";
+import { ChangeQueue, type BatchEntry, type IncomingChange, type Unit } from "./change-queue";
 import { resolveConfig, type ResolvedFlushConfig } from "./config";
+import { DeadLetterList } from "./dead-letters";
 import { TypedEmitter, type Listener } from "./emitter";
-import { describeError, destroyedError, FlushError, FlushErrorCode } from "./errors";
+import { describeError, destroyedError, FlushError, FlushErrorCode, isNonRetriable } from "./errors";
 import { TRANSITIONS } from "./flush-state";
+import { checkBatch, checkCloseOptions } from "./input";
+import { flushKey } from "./memory-flush-target";
 import { backoffDelay, OneShotTimer } from "./timers";
-import type { FlushChange, FlushConfig, FlushEvents, FlushState, FlushStats } from "./types";
+import type { CloseOptions, DeadLetter, DeadLetterKey, FlushBatchContext, FlushChange, FlushConfig, FlushEvents, FlushState, FlushStats } from "./types";
 
 interface Waiter {
-  /** Resolve once every change numbered up to here is delivered. */
+  /** Resolve once every batch numbered up to here is delivered (or dead-lettered). */
   readonly seq: number;
   readonly resolve: () => void;
   readonly reject: (error: FlushError) => void;
 }
 
+/** One call of the target: its units, changes and context, built once per attempt. */
+interface Call {
+  readonly units: Unit[];
+  readonly changes: FlushChange[];
+  readonly context: FlushBatchContext;
+}
+
+const describeEntity = (change: { entityType: string; entityId: EntityId }) => `${change.entityType} ${JSON.stringify(change.entityId)}`;
+
 /**
  * Debounced, coalesced, batched and retried delivery of store changes to a
  * `FlushTarget`. Implements the store's `ChangeSink`:
- * `KalphiteStore(schema, { sink: engine })` sends it every local and remote write.
+ * `KalphiteStore(schema, { sink: engine })` sends it every store batch
+ * (local and remote writes) through `scheduleBatch`.
  *
- * - Identity is `(entityType, entityId)`; changes to one entity inside a
- *   debounce window coalesce into one carrying the latest state.
- * - Batches of at most `maxBatchSize` go out one at a time, in the order the
- *   entities were first changed; a newer change is never overtaken by an older one.
- * - A failed batch is retried with exponential backoff; after `maxRetries` its
- *   changes stay queued, `error`/`dead` report them and the next flush retries them.
- * - `flush()` resolves once everything scheduled before it is delivered, and
- *   rejects with the cause when that is impossible.
+ * - A store batch is the unit of atomicity: it reaches the target whole, in
+ *   one call, with its `batchId` and metadata, never split, never overtaken.
+ * - Identity is `(entityType, entityId)`; changes to one entity that wait
+ *   together coalesce into one carrying the latest state (the batches
+ *   involved then travel in the same call).
+ * - Calls group whole batches up to `maxBatchSize` changes and go out one at
+ *   a time, in batch order, at most `min(debounceMs, maxWaitMs)` after the first write.
+ * - A temporary failure is retried with exponential backoff; after
+ *   `maxRetries` the changes stay queued and `error` reports them. A
+ *   permanent one (`NonRetriableError`, `isRetriable`) is isolated by
+ *   bisecting the call along batch boundaries; the refused batches go to the
+ *   dead-letter list (`getDeadLetters()`, the `dead` event) and the rest is delivered.
+ * - `flush()` resolves once everything scheduled before it is delivered or
+ *   dead-lettered, and rejects with the cause when that is impossible.
  *
  * @example
- * const engine = new MemoryFlushEngine({ flushTarget: async (changes) => db.apply(changes) });
+ * const engine = new MemoryFlushEngine({ flushTarget: async (changes, { meta }) => db.apply(changes, meta) });
  * const store = KalphiteStore(schema, { sink: engine });
  * store.todo.upsert("t1", { title: "Ship it", done: false });
  * await engine.flush();
@@ -37,13 +56,18 @@ interface Waiter {
 export class MemoryFlushEngine implements ChangeSink {
   readonly #config: ResolvedFlushConfig;
   readonly #queue = new ChangeQueue();
+  readonly #dead = new DeadLetterList();
   readonly #events: TypedEmitter<FlushEvents>;
   readonly #timer: OneShotTimer;
   #state: FlushState = "idle";
-  /** Number of the latest scheduled change. */
+  /** Number of the latest scheduled batch. */
   #seq = 0;
-  /** Failed attempts of the batch at the front, in this delivery cycle. */
+  /** Numbers the batches made by `scheduleFlush`/`scheduleDelete`. */
+  #ownBatches = 0;
+  /** Failed attempts of the call at the front, in this delivery cycle. */
   #attempt = 0;
+  /** Units at the front under suspicion of a permanent failure: calls take at most half of them (bisection). */
+  #suspects = 0;
   #waiters: Waiter[] = [];
   /** Destroyed with changes undelivered. */
   #abandoned = false;
@@ -65,39 +89,58 @@ export class MemoryFlushEngine implements ChangeSink {
   }
 
   /**
-   * Queues the new state of `(entity.type, entityId)`. O(1); one debounce
-   * timer per window, not per change.
+   * Queues one store batch, all or nothing: every change (each with its
+   * `origin`) and the batch's metadata reach the target in one call, with
+   * `batch.batchId` in `context.batchIds`. O(changes).
+   * @throws FlushError `DESTROYED` after `destroy()`, `QUEUE_FULL` when its new
+   *   entities would pass `maxQueueSize`, `INVALID_ARGUMENT` for a malformed
+   *   batch; nothing of the batch is queued then.
+   */
+  scheduleBatch(batch: ChangeBatch<BaseEntity>): void {
+    if (this.#state === "destroyed") throw destroyedError(`scheduleBatch(${JSON.stringify((batch as { batchId?: unknown } | null)?.batchId)})`);
+    const changes = checkBatch(batch);
+    this.#schedule(changes, { batchId: batch.batchId, meta: batch.meta === undefined ? undefined : { ...batch.meta } });
+  }
+
+  /**
+   * Queues the new state of `(entity.type, entityId)`: a batch of one, origin
+   * `"local"`, with a fresh `batchId`. O(1).
    * @throws FlushError `DESTROYED` after `destroy()`, `QUEUE_FULL` for a new entity past
    *   `maxQueueSize`, `INVALID_ARGUMENT` when `entity` has no `type` or another id.
    */
   scheduleFlush(entityId: EntityId, entity: BaseEntity): void {
+    if (this.#state === "destroyed") throw destroyedError(`scheduleFlush(${JSON.stringify(entityId)})`);
     if (typeof entity !== "object" || entity === null || typeof entity.type !== "string" || entity.type === "" || entity.id !== entityId || typeof entityId !== "string") {
       throw new FlushError(FlushErrorCode.InvalidArgument, `scheduleFlush(${JSON.stringify(entityId)}, entity): entity must be an object with a non-empty string type and id === entityId`);
     }
-    this.#schedule(entityId, entity.type, "upsert", entity);
+    this.#schedule([{ operation: "upsert", entityType: entity.type, entityId, entity, origin: "local" }], { batchId: this.#nextBatchId(), meta: undefined });
   }
 
   /**
-   * Queues the deletion of `(entityType, entityId)`.
+   * Queues the deletion of `(entityType, entityId)`: a batch of one, origin `"local"`.
    * @throws FlushError `DESTROYED`, `QUEUE_FULL` or `INVALID_ARGUMENT` as `scheduleFlush`.
    */
   scheduleDelete(entityId: EntityId, entityType: string): void {
+    if (this.#state === "destroyed") throw destroyedError(`scheduleDelete(${JSON.stringify(entityId)})`);
     if (typeof entityId !== "string" || entityId === "" || typeof entityType !== "string" || entityType === "") {
       throw new FlushError(FlushErrorCode.InvalidArgument, `scheduleDelete(${JSON.stringify(entityId)}, ${JSON.stringify(entityType)}): entityId and entityType must be non-empty strings (a deletion always carries its type)`);
     }
-    this.#schedule(entityId, entityType, "delete", undefined);
+    this.#schedule([{ operation: "delete", entityType, entityId, entity: undefined, origin: "local" }], { batchId: this.#nextBatchId(), meta: undefined });
   }
 
   /**
    * Delivers now (cancelling the debounce wait) and resolves once every change
-   * scheduled before this call is delivered. Rejects with a `FlushError`
-   * (`DELIVERY_FAILED`, the target's error as `cause`) when the retries are
-   * spent, or `DESTROYED`. A backoff already under way is honoured; while
-   * paused, it waits for `resumeFlush()`. In memory-only mode it resolves at once.
+   * scheduled before this call is delivered, or dead-lettered (see
+   * `getDeadLetters()`). Rejects with a `FlushError` (`DELIVERY_FAILED`, the
+   * target's error as `cause`) when the retries are spent, or `DESTROYED`. A
+   * backoff already under way is honoured; while paused, it waits for
+   * `resumeFlush()`. Called from an `error` listener, it is not rejected with
+   * the failure being reported: it starts a new cycle and settles with it.
+   * In memory-only mode it resolves at once.
    */
   flush(): Promise<void> {
     if (this.#state === "destroyed") return Promise.reject(destroyedError("flush()"));
-    if (this.#queue.distinct === 0) return Promise.resolve();
+    if (this.#queue.empty) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ seq: this.#seq, resolve, reject }));
     if (this.#state === "idle" || this.#state === "scheduled") this.#startCycle();
     return done;
@@ -106,30 +149,105 @@ export class MemoryFlushEngine implements ChangeSink {
   /**
    * Flushes everything (resuming a paused engine: closing means delivering),
    * then destroys the engine. If delivery fails, rejects like `flush()` and
-   * the engine stays open with its queue, so nothing is lost.
+   * the engine stays open with its queue, so nothing is lost. With
+   * `timeoutMs`, gives up when it expires: rejects with a `FlushError`
+   * `CLOSE_TIMEOUT` whose `changes` are the undelivered ones, reports them
+   * through `error`, and leaves the engine open with its queue (a hung call
+   * that completes later still counts). Dead letters do not hold `close()` up.
+   * @throws FlushError `INVALID_ARGUMENT` when `timeoutMs` is not a number of ms.
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
+    const timeoutMs = checkCloseOptions(options);
     if (this.#state === "destroyed") {
       if (this.#abandoned) throw destroyedError("close()");
       return;
     }
     this.resumeFlush();
-    while (this.#queue.distinct > 0) await this.flush();
-    this.destroy();
+    let gaveUp = false;
+    const drain = (async () => {
+      while (!gaveUp && !this.#queue.empty) await this.flush();
+    })();
+    if (timeoutMs === undefined) {
+      await drain;
+      this.destroy();
+      return;
+    }
+    const timers = this.#config.timers;
+    let handle: unknown;
+    const expired = new Promise<"expired">((resolve) => {
+      handle = timers.setTimeout(() => resolve("expired"), timeoutMs);
+    });
+    drain.catch(() => undefined); // settled below, or abandoned after the timeout
+    try {
+      const outcome = await Promise.race([drain, expired]);
+      if (outcome !== "expired") {
+        this.destroy();
+        return;
+      }
+    } finally {
+      timers.clearTimeout(handle);
+    }
+    gaveUp = true;
+    const undelivered = this.#queue.snapshot();
+    const error = new FlushError(
+      FlushErrorCode.CloseTimeout,
+      `close({ timeoutMs: ${timeoutMs} }) expired with ${undelivered.length} change(s) not delivered (${listEntities(undelivered)}); they stay queued (getQueuedChanges()) and the engine stays open.`,
+      { changes: undelivered },
+    );
+    this.#report(undelivered, error, 0);
+    throw error;
   }
 
-  /** Every undelivered change (pending, in flight, waiting to retry), latest state per entity, oldest first. */
+  /** Every undelivered change (pending, in flight, waiting to retry), latest state per entity, oldest first. Dead letters are not in it. */
   getQueuedChanges(): FlushChange[] {
     return this.#queue.snapshot();
   }
 
-  /** Counters since construction; `queued` is the current number of distinct queued entities. */
+  /** Counters since construction; `queued` is the current number of distinct queued entities, `deadLetters` the current dead-letter count. */
   getStats(): FlushStats {
-    return { delivered: this.#delivered, retried: this.#retried, failed: this.#failed, queued: this.#queue.distinct, batches: this.#batches };
+    return { delivered: this.#delivered, retried: this.#retried, failed: this.#failed, queued: this.#queue.distinct, batches: this.#batches, deadLetters: this.#dead.size };
   }
 
   /**
-   * Holds delivery: the debounce or retry timer is cancelled and no new batch
+   * The changes the target refused for good, oldest first, one per entity:
+   * each with its `(entityType, entityId)`, the change, its `batchId`, the
+   * target's error and a `reason` naming the entity. A later write of the
+   * entity supersedes its letter (the letter is dropped: the newer state is
+   * queued instead).
+   */
+  getDeadLetters(): DeadLetter[] {
+    return this.#dead.list();
+  }
+
+  /**
+   * Moves every dead letter back into the queue (after the cause was fixed),
+   * whole store batches with their ids and metadata, behind what is queued,
+   * and starts delivering them. Returns how many changes were requeued;
+   * `await flush()` to wait for them. One refused again goes back to the list.
+   * @throws FlushError `DESTROYED` after `destroy()`.
+   */
+  retryDeadLetters(): number {
+    if (this.#state === "destroyed") throw destroyedError("retryDeadLetters()");
+    let count = 0;
+    for (const { changes, batches } of this.#dead.takeAll()) {
+      this.#queue.restore(changes, batches, ++this.#seq, this.#config.now());
+      count += changes.length;
+    }
+    if (count > 0 && (this.#state === "idle" || this.#state === "scheduled")) this.#startCycle();
+    return count;
+  }
+
+  /**
+   * Forgets dead letters: those of `keys` (`{ entityType, entityId }` or
+   * `flushKey(entityType, entityId)` strings), or all when absent. Returns how many were dropped.
+   * @throws FlushError `INVALID_ARGUMENT` for a malformed key (nothing is dropped).
+   */
+  discardDeadLetters(keys?: readonly DeadLetterKey[]): number {
+    return this.#dead.discard(keys);
+  }
+
+  /**
+   * Holds delivery: the debounce or retry timer is cancelled and no new call
    * starts (one already in flight completes). Scheduling still works.
    */
   pauseFlush(): void {
@@ -141,8 +259,8 @@ export class MemoryFlushEngine implements ChangeSink {
   /** Ends a pause and delivers what accumulated, right away. */
   resumeFlush(): void {
     if (this.#state !== "paused") return;
-    if (this.#queue.inFlight) this.#transition("flushing"); // the batch's outcome continues the cycle
-    else if (this.#queue.waiting > 0) {
+    if (this.#queue.inFlight) this.#transition("flushing"); // the call's outcome continues the cycle
+    else if (this.#queue.waiting) {
       this.#transition("flushing");
       this.#deliverNext();
     } else this.#transition("idle");
@@ -151,8 +269,8 @@ export class MemoryFlushEngine implements ChangeSink {
   /**
    * Stops the engine: cancels its timers and rejects pending `flush()` calls
    * (`DESTROYED`); scheduling afterwards throws. Changes still undelivered are
-   * reported once through `error`/`dead` and stay readable in
-   * `getQueuedChanges()`. Use `close()` to deliver them first.
+   * reported once through `error` and stay readable in
+   * `getQueuedChanges()`; dead letters stay readable too. Use `close()` to deliver first.
    */
   destroy(): void {
     if (this.#state === "destroyed") return;
@@ -160,11 +278,12 @@ export class MemoryFlushEngine implements ChangeSink {
     this.#transition("destroyed");
     const undelivered = this.#queue.snapshot();
     const error = destroyedError("destroy()", undelivered);
+    const waiters = this.#takeWaiters();
     if (undelivered.length > 0) {
       this.#abandoned = true;
       this.#report(undelivered, error, 0);
     }
-    this.#rejectWaiters(error);
+    for (const waiter of waiters) waiter.reject(error);
     this.#events.clear();
   }
 
@@ -178,17 +297,24 @@ export class MemoryFlushEngine implements ChangeSink {
 
   // ---- internals ----------------------------------------------------------
 
-  #schedule(id: EntityId, type: string, operation: FlushChange["operation"], entity: BaseEntity | undefined): void {
-    const state = this.#state;
-    if (state === "destroyed") throw destroyedError(`${operation === "upsert" ? "scheduleFlush" : "scheduleDelete"}(${JSON.stringify(id)})`);
+  #nextBatchId(): string {
+    return `flush-${++this.#ownBatches}`;
+  }
+
+  #schedule(changes: readonly IncomingChange[], batch: BatchEntry): void {
     const config = this.#config;
     if (!config.enablePersistence) return;
+    if (changes.length === 0 && batch.meta === undefined) return; // nothing to make durable
     const seq = this.#seq + 1;
-    this.#queue.put(type, id, operation, entity, config.now(), seq, config.maxQueueSize);
+    this.#queue.put(changes, batch, seq, config.now(), config.maxQueueSize, config.maxBatchSize);
     this.#seq = seq;
-    if (state === "idle") {
+    if (this.#dead.size > 0) {
+      for (const change of changes) this.#dead.supersede(flushKey(change.entityType, change.entityId));
+      if (batch.meta !== undefined) this.#dead.supersedeMeta(batch.meta);
+    }
+    if (this.#state === "idle") {
       this.#transition("scheduled");
-      this.#timer.arm(config.debounceMs, () => this.#startCycle());
+      this.#timer.arm(Math.min(config.debounceMs, config.maxWaitMs), () => this.#startCycle());
     }
   }
 
@@ -207,84 +333,201 @@ export class MemoryFlushEngine implements ChangeSink {
     this.#deliverNext();
   }
 
-  /** Sends the next batch, synchronously, or ends the cycle when nothing waits. */
+  /** Sends the next call, synchronously, or ends the cycle when nothing waits. */
   #deliverNext(): void {
-    const changes = this.#queue.takeBatch(this.#config.maxBatchSize);
-    if (changes.length === 0) {
+    const maxUnits = this.#suspects > 0 ? Math.ceil(this.#suspects / 2) : Infinity;
+    const units = this.#queue.take(this.#config.maxBatchSize, maxUnits);
+    if (units.length === 0) {
+      this.#suspects = 0;
       this.#transition("idle");
       this.#resolveWaiters();
       return;
     }
+    const call = buildCall(units);
     const attempt = this.#attempt + 1;
-    if (attempt > 1) this.#retried += changes.length;
+    if (attempt > 1) this.#retried += call.changes.length;
     let result: Promise<void>;
     try {
-      result = Promise.resolve(this.#config.flushTarget(changes));
+      result = Promise.resolve(this.#config.flushTarget(call.changes, call.context));
     } catch (error) {
       result = Promise.reject(error);
     }
     result.then(
-      () => this.#onDelivered(changes, attempt),
-      (error: unknown) => this.#onFailed(error),
+      () => this.#onDelivered(call, attempt),
+      (error: unknown) => this.#onFailed(call, error),
     );
   }
 
-  #onDelivered(changes: FlushChange[], attempt: number): void {
+  #onDelivered(call: Call, attempt: number): void {
     this.#queue.delivered();
     if (this.#state === "destroyed") return;
     this.#attempt = 0;
-    this.#delivered += changes.length;
+    this.#suspects = Math.max(0, this.#suspects - call.units.length);
+    this.#delivered += call.changes.length;
     this.#batches++;
-    this.#events.emit("flushed", { changes, attempt });
+    this.#events.emit("flushed", { changes: call.changes, attempt, batchIds: call.context.batchIds, meta: call.context.meta });
     this.#resolveWaiters();
     if (this.#state === "flushing") this.#deliverNext();
   }
 
-  #onFailed(cause: unknown): void {
-    const requeued = this.#queue.failed();
+  #onFailed(call: Call, cause: unknown): void {
+    if (!this.#config.isRetriable(cause)) {
+      this.#onRefused(call, cause);
+      return;
+    }
+    const requeued = this.#queue.failed(new Set(), false, this.#config.maxBatchSize).requeued;
     if (this.#state === "destroyed") return;
+    const changes = requeuedChanges(requeued);
     const attempts = ++this.#attempt;
     const { maxRetries, baseRetryDelay, maxRetryDelay, random } = this.#config;
     if (attempts > maxRetries) {
       this.#attempt = 0;
-      this.#failed += requeued.length;
+      this.#failed += changes.length;
       const error = new FlushError(
         FlushErrorCode.DeliveryFailed,
-        `${requeued.length} change(s) could not be delivered after ${attempts} attempt(s); they stay queued and the next flush retries them. Last error: ${describeError(cause)}`,
-        { cause, changes: requeued },
+        `${changes.length} change(s) could not be delivered after ${attempts} attempt(s) (${listEntities(changes)}); they stay queued and the next flush retries them. Last error: ${describeError(cause)}`,
+        { cause, changes },
       );
       if (this.#state === "flushing") this.#transition("idle");
-      this.#report(requeued, error, attempts);
-      this.#rejectWaiters(error);
+      // The flush() calls this failure settles are the ones made before it; one made by a listener starts a new cycle.
+      const waiters = this.#takeWaiters();
+      this.#report(changes, error, attempts);
+      for (const waiter of waiters) waiter.reject(error);
       return;
     }
     if (this.#state !== "flushing") return; // paused: resumeFlush() retries
     const delay = backoffDelay(attempts - 1, baseRetryDelay, maxRetryDelay, random);
-    this.#events.emit("retry", { changes: requeued, attempt: attempts, delay, error: cause });
+    this.#events.emit("retry", { changes, attempt: attempts, delay, error: cause });
     if (this.#state === "flushing" && !this.#timer.armed) this.#timer.arm(delay, () => this.#deliverNext());
   }
 
-  /** Emits `error` and `dead`; with nobody listening, logs instead, so a failure is never silent. */
-  #report(changes: readonly FlushChange[], error: FlushError, attempts: number): void {
-    if (this.#events.listenerCount("error") + this.#events.listenerCount("dead") === 0) {
+  /**
+   * A permanent failure: the units the target named, or the only unit of the
+   * call, are dead-lettered whole; otherwise the call is bisected (the next
+   * calls take half of the suspects at a time) until the refused units are
+   * alone. The rest goes out right away: it has not failed.
+   */
+  #onRefused(call: Call, cause: unknown): void {
+    const named = isNonRetriable(cause) ? cause.changes : [];
+    const offending = new Set(named.map((change) => flushKey(change.entityType, change.entityId)));
+    // An entity can sit in two units of a call (an older version, then a newer one): the batch id tells them apart.
+    const batchOf = new Map(named.map((change) => [flushKey(change.entityType, change.entityId), change.batchId] as const));
+    const hit = (record: { key: string; batchId: string }, strict: boolean) =>
+      offending.has(record.key) && (!strict || batchOf.get(record.key) === undefined || batchOf.get(record.key) === record.batchId);
+    let dead = new Set(call.units.filter((unit) => unit.records.some((record) => hit(record, true))));
+    if (dead.size === 0) dead = new Set(call.units.filter((unit) => unit.records.some((record) => hit(record, false))));
+    if (dead.size === 0 && call.units.length === 1) dead = new Set(call.units);
+    const bisect = dead.size === 0;
+    const { dead: gone } = this.#queue.failed(dead, bisect, this.#config.maxBatchSize);
+    if (this.#state === "destroyed") return;
+    this.#attempt = 0;
+    this.#suspects = bisect ? call.units.length : Math.max(0, this.#suspects - call.units.length);
+    if (gone.length > 0) this.#deadLetter(gone, offending, cause);
+    if (this.#state === "flushing") this.#deliverNext();
+  }
+
+  #deadLetter(units: { unit: Unit; records: { key: string; toChange(): FlushChange }[] }[], offending: ReadonlySet<string>, cause: unknown): void {
+    const deadAt = this.#config.now();
+    const letters: DeadLetter[] = [];
+    const target = describeError(cause);
+    for (const { unit, records } of units) {
+      const batchIds = unit.batches.map((batch) => batch.batchId);
+      const named = (key: string) => offending.has(key) || (offending.size === 0 && unit.records.length === 1);
+      const culprits = records.filter((record) => named(record.key)).map((record) => record.toChange());
+      const culprit = culprits.length > 0 ? listEntities(culprits) : "the target did not say which change";
+      const unitLetters = records.map((record): DeadLetter => {
+        const change = record.toChange();
+        const isOffending = named(record.key);
+        return {
+          key: record.key,
+          entityType: change.entityType,
+          entityId: change.entityId,
+          change,
+          batchId: change.batchId,
+          batchIds,
+          offending: isOffending,
+          error: cause,
+          reason: isOffending
+            ? `${describeEntity(change)} (batch ${change.batchId}) was refused by the target: ${target}`
+            : `${describeEntity(change)} (batch ${change.batchId}) was held back with its store batch(es) ${batchIds.join(", ")}, which the target refused (${culprit}): ${target}`,
+          deadAt,
+        };
+      });
+      this.#dead.add(unitLetters, unit.batches);
+      letters.push(...unitLetters);
+    }
+    const changes = letters.map((letter) => letter.change);
+    const named = letters.filter((letter) => letter.offending);
+    const error = new FlushError(
+      FlushErrorCode.DeadLetter,
+      `The target refused ${named.length > 0 ? listEntities(named.map((l) => l.change)) : `a change of batch(es) ${units.flatMap((u) => u.unit.batches.map((b) => b.batchId)).join(", ")}`} for good: ${target}. ${changes.length} change(s) of the refused store batch(es) are in getDeadLetters(); the others were delivered.`,
+      { cause, changes },
+    );
+    const waiters = this.#resolvableWaiters();
+    this.#report(changes, error, 1, letters);
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** Emits `error` (and `dead` for dead letters); with nobody listening, logs instead, so a failure is never silent. */
+  #report(changes: readonly FlushChange[], error: FlushError, attempts: number, deadLetters?: DeadLetter[]): void {
+    const listeners = this.#events.listenerCount("error") + (deadLetters === undefined ? 0 : this.#events.listenerCount("dead"));
+    if (listeners === 0) {
       console.error("[kalphite] MemoryFlushEngine:", error);
       return;
     }
-    const event = { changes, error, attempts };
-    this.#events.emit("error", event);
-    this.#events.emit("dead", event);
+    this.#events.emit("error", { changes, error, attempts });
+    if (deadLetters !== undefined) this.#events.emit("dead", { changes, error, attempts, deadLetters });
+  }
+
+  /** Removes and returns the waiters whose changes are all delivered or dead-lettered now. */
+  #resolvableWaiters(): Waiter[] {
+    const oldest = this.#queue.minSeq();
+    let done = 0;
+    while (done < this.#waiters.length && this.#waiters[done]!.seq < oldest) done++;
+    if (done === 0) return [];
+    const ready = this.#waiters.slice(0, done);
+    this.#waiters = this.#waiters.slice(done);
+    return ready;
   }
 
   #resolveWaiters(): void {
-    const oldest = this.#queue.minSince();
-    let done = 0;
-    while (done < this.#waiters.length && this.#waiters[done]!.seq < oldest) this.#waiters[done++]!.resolve();
-    if (done > 0) this.#waiters = this.#waiters.slice(done);
+    for (const waiter of this.#resolvableWaiters()) waiter.resolve();
+  }
+
+  #takeWaiters(): Waiter[] {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    return waiters;
   }
 
   #rejectWaiters(error: FlushError): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    for (const waiter of this.#takeWaiters()) waiter.reject(error);
   }
+}
+
+function buildCall(units: Unit[]): Call {
+  const changes: FlushChange[] = [];
+  const batchIds: string[] = [];
+  let meta: Record<string, unknown> | undefined;
+  for (const unit of units) {
+    for (const record of unit.records) changes.push(record.toChange());
+    for (const batch of unit.batches) {
+      batchIds.push(batch.batchId);
+      if (batch.meta !== undefined) meta = Object.assign(meta ?? {}, batch.meta);
+    }
+  }
+  return { units, changes, context: { batchIds, meta: (meta ?? EMPTY_META) as BatchMeta } };
+}
+
+const EMPTY_META: BatchMeta = Object.freeze({});
+
+/** The current changes of the requeued units, for reports. */
+function requeuedChanges(units: readonly Unit[]): FlushChange[] {
+  return units.flatMap((unit) => unit.changes());
+}
+
+/** `todo "a", todo "b", … and 3 more`, for messages. */
+function listEntities(changes: readonly { entityType: string; entityId: EntityId }[]): string {
+  const shown = changes.slice(0, 5).map(describeEntity).join(", ");
+  return changes.length > 5 ? `${shown} and ${changes.length - 5} more` : shown;
 }

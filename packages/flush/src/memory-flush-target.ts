@@ -1,14 +1,14 @@
 import type { BaseEntity, EntityId } from "@kalphite/store";
 import { FlushError, FlushErrorCode } from "./errors";
-import type { FlushChange, FlushTarget } from "./types";
+import type { FlushBatchContext, FlushChange, FlushTarget } from "./types";
 
 /** The key of `(entityType, entityId)` in `MemoryFlushTarget.state`: the two joined by a NUL character. */
 export function flushKey(entityType: string, entityId: EntityId): string {
   return `${entityType}\u0000${entityId}`;
 }
 
-/** Decides whether a call of the target fails: return an error (or `true`) to reject the batch. */
-export type FailurePolicy = (changes: readonly FlushChange[], call: number) => unknown;
+/** Decides whether a call of the target fails: return an error (or `true`) to reject the call (nothing of it is applied). */
+export type FailurePolicy = (changes: readonly FlushChange[], call: number, context: FlushBatchContext) => unknown;
 
 /** Options of `createMemoryFlushTarget`. */
 export interface MemoryFlushTargetOptions {
@@ -23,15 +23,21 @@ export interface MemoryFlushTargetOptions {
 /**
  * An in-memory `FlushTarget`: durable state is a `Map`. Used by tests, the
  * benchmarks and as the reference implementation of the `FlushTarget`
- * contract: a batch is checked whole first and applied whole (all or
- * nothing), in order; re-applying a batch is harmless; deleting an absent
- * entity is not an error.
+ * contract: a call is checked whole first and applied whole (all or
+ * nothing: its changes and its `context.meta` together), in order;
+ * re-applying a call is harmless; deleting an absent entity is not an error.
  */
 export interface MemoryFlushTarget {
   /** The function to pass as `flushTarget`. */
   readonly target: FlushTarget;
   /** The durable state: entity by `flushKey(entityType, entityId)`, in first-write order. Live; do not mutate. */
   readonly state: ReadonlyMap<string, BaseEntity>;
+  /** The durable metadata: the `context.meta` keys of every applied call, later calls winning. Live; do not mutate. */
+  readonly meta: ReadonlyMap<string, unknown>;
+  /** The durable value of metadata `key` (`undefined` when never written). */
+  getMeta(key: string): unknown;
+  /** The ids of the store batches applied so far (`context.batchIds` of each applied call), in order. */
+  readonly batchIds: readonly string[];
   /** The stored entity `(entityType, entityId)`. */
   get(entityType: string, entityId: EntityId): BaseEntity | undefined;
   /** The stored entities, all or of one type. */
@@ -48,7 +54,7 @@ export interface MemoryFlushTarget {
   failNext(count?: number, error?: unknown): void;
   /** Consults `policy` on every call (after `failNext`); `undefined` removes it. */
   failWhen(policy: FailurePolicy | undefined): void;
-  /** Forgets the state, the counters and the injected failures. */
+  /** Forgets the state, the metadata, the batch ids, the counters and the injected failures. */
   reset(): void;
 }
 
@@ -64,6 +70,19 @@ function checkChange(change: unknown, index: number): asserts change is FlushCha
   if (problem !== undefined) throw new FlushError(FlushErrorCode.InvalidArgument, `memory flush target: change ${index} ${problem}; nothing was applied`);
 }
 
+const NO_CONTEXT: FlushBatchContext = Object.freeze({ batchIds: Object.freeze([]), meta: Object.freeze({}) });
+
+/** A call without a context (an older caller) carries no batch ids and no metadata. */
+function checkContext(context: unknown): FlushBatchContext {
+  if (context === undefined) return NO_CONTEXT;
+  const c = context as Partial<FlushBatchContext> | null;
+  if (typeof c !== "object" || c === null || !Array.isArray(c.batchIds) || !c.batchIds.every((id) => typeof id === "string")
+    || typeof c.meta !== "object" || c.meta === null || Array.isArray(c.meta)) {
+    throw new FlushError(FlushErrorCode.InvalidArgument, "memory flush target: context must be { batchIds: string[], meta: object }; nothing was applied");
+  }
+  return c as FlushBatchContext;
+}
+
 /**
  * Creates an in-memory `FlushTarget` with readable state and failure injection.
  *
@@ -77,6 +96,8 @@ function checkChange(change: unknown, index: number): asserts change is FlushCha
 export function createMemoryFlushTarget(options: MemoryFlushTargetOptions = {}): MemoryFlushTarget {
   const clone = options.clone ?? false;
   const state = new Map<string, BaseEntity>();
+  const meta = new Map<string, unknown>();
+  const batchIds: string[] = [];
   let calls = 0;
   let applied = 0;
   let rejected = 0;
@@ -84,12 +105,14 @@ export function createMemoryFlushTarget(options: MemoryFlushTargetOptions = {}):
   let failures: unknown[] = [];
   let policy: FailurePolicy | undefined;
 
-  const target: FlushTarget = (changes) => {
+  const target: FlushTarget = (changes, rawContext) => {
     calls++;
+    let context: FlushBatchContext;
     try {
       if (!Array.isArray(changes)) throw new FlushError(FlushErrorCode.InvalidArgument, "memory flush target: changes must be an array");
+      context = checkContext(rawContext);
       if (failures.length > 0) throw failures.shift();
-      const verdict = policy?.(changes, calls);
+      const verdict = policy?.(changes, calls, context);
       if (verdict !== undefined && verdict !== false && verdict !== null) {
         throw verdict === true ? new Error(`injected failure (call ${calls})`) : verdict;
       }
@@ -103,6 +126,8 @@ export function createMemoryFlushTarget(options: MemoryFlushTargetOptions = {}):
       if (change.operation === "delete") state.delete(key);
       else state.set(key, clone ? structuredClone(change.entity!) : change.entity!);
     }
+    for (const [key, value] of Object.entries(context.meta)) meta.set(key, clone ? structuredClone(value) : value);
+    batchIds.push(...context.batchIds);
     applied++;
     changesApplied += changes.length;
     return Promise.resolve();
@@ -111,6 +136,9 @@ export function createMemoryFlushTarget(options: MemoryFlushTargetOptions = {}):
   return {
     target,
     state,
+    meta,
+    getMeta: (key) => meta.get(key),
+    batchIds,
     get: (entityType, entityId) => state.get(flushKey(entityType, entityId)),
     entities(entityType) {
       const all = [...state.values()];
@@ -138,6 +166,8 @@ export function createMemoryFlushTarget(options: MemoryFlushTargetOptions = {}):
     },
     reset() {
       state.clear();
+      meta.clear();
+      batchIds.length = 0;
       calls = applied = rejected = changesApplied = 0;
       failures = [];
       policy = undefined;

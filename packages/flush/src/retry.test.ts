@@ -113,11 +113,11 @@ describe("retries", () => {
 });
 
 describe("after the retries are spent", () => {
-  it("keeps the changes queued, reports them through error and dead, and rejects flush() with the cause", async () => {
+  it("keeps the changes queued, reports them through error (not dead: they are not dead letters), and rejects flush() with the cause", async () => {
     const target = vi.fn<FlushTarget>(() => Promise.reject(new Error("disk on fire")));
     const engine = new MemoryFlushEngine({ flushTarget: target, maxRetries: 2, baseRetryDelay: 10, random: () => 0 });
     const errors: FlushFailureEvent[] = [];
-    const dead: FlushFailureEvent[] = [];
+    const dead: unknown[] = [];
     engine.on("error", (event) => errors.push(event));
     engine.on("dead", (event) => dead.push(event));
     engine.scheduleFlush("a", entity("todo", "a"));
@@ -130,7 +130,8 @@ describe("after the retries are spent", () => {
     expect(error).toMatchObject({ name: "FlushError", code: "DELIVERY_FAILED", cause: new Error("disk on fire") });
     expect((error as Error).message).toMatch(/2 change\(s\).*3 attempt\(s\).*disk on fire/);
     expect(errors).toHaveLength(1);
-    expect(dead).toEqual(errors);
+    expect(dead).toEqual([]);
+    expect(engine.getDeadLetters()).toEqual([]);
     expect(summary(errors[0]!.changes)).toEqual(["upsert:todo/a", "delete:todo/b"]);
     expect(errors[0]!.attempts).toBe(3);
     expect(summary(engine.getQueuedChanges())).toEqual(["upsert:todo/a", "delete:todo/b"]);
@@ -183,14 +184,18 @@ describe("after the retries are spent", () => {
 });
 
 describe("an unobserved failure", () => {
-  it("is logged with console.error when nobody listens to error or dead", async () => {
+  it("is logged with console.error when nobody listens to error", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       const engine = new MemoryFlushEngine({ flushTarget: () => Promise.reject(new Error("unplugged")), maxRetries: 0 });
       engine.scheduleFlush("a", entity("todo", "a"));
       await vi.advanceTimersByTimeAsync(100);
       expect(log).toHaveBeenCalledWith("[kalphite] MemoryFlushEngine:", expect.objectContaining({ code: "DELIVERY_FAILED" }));
-      engine.on("dead", () => {});
+      engine.on("dead", () => {}); // dead letters only: a delivery failure is still logged
+      log.mockClear();
+      await handled(engine.flush()).catch(() => undefined);
+      expect(log).toHaveBeenCalledTimes(1);
+      engine.on("error", () => {});
       log.mockClear();
       await handled(engine.flush()).catch(() => undefined);
       expect(log).not.toHaveBeenCalled();

@@ -60,8 +60,32 @@ export interface FlushConfig {
   baseRetryDelay?: number | undefined;
   /** Upper bound of one retry delay, in ms, jitter included. @default 30000 */
   maxRetryDelay?: number | undefined;
-  /** Most changes in one call of the target (an integer ≥ 1). @default 100 */
+  /**
+   * How many changes one call of the target groups, counted in whole store
+   * batches (an integer ≥ 1): batches are added to a call while its total stays
+   * within the limit. A store batch is never split: one larger than the limit
+   * (or batches that must travel together because they coalesced) goes in a
+   * call of its own, whatever its size.
+   * @default 100
+   */
   maxBatchSize?: number | undefined;
+  /**
+   * The longest a change waits before its batch is handed to the target while
+   * writes keep coming, in ms (the debounce window closes at
+   * `min(debounceMs, maxWaitMs)` after it opened, never later). A crash
+   * (`kill -9`, power loss) loses at most about `maxWaitMs` of acknowledged
+   * writes plus the one target call in flight, as long as the target accepts them.
+   * @default 1000
+   */
+  maxWaitMs?: number | undefined;
+  /**
+   * Decides whether a failure of the target is temporary (`true`: back off
+   * and retry) or permanent (`false`: isolate the offending store batches,
+   * deliver the rest, dead-letter what cannot be delivered). A
+   * `NonRetriableError` is always permanent.
+   * @default () => true (only a NonRetriableError is permanent)
+   */
+  isRetriable?: ((error: unknown) => boolean) | undefined;
   /**
    * Most distinct entities queued at once (an integer ≥ 1). Scheduling a new
    * entity past it throws a `FlushError` with code `"QUEUE_FULL"` (so a store
@@ -89,10 +113,14 @@ export interface FlushConfig {
  */
 export type FlushState = "idle" | "scheduled" | "flushing" | "paused" | "destroyed";
 
-/** Payload of `flushed`: a batch the target accepted. */
+/** Payload of `flushed`: a call the target accepted. */
 export interface FlushedEvent {
-  /** The changes of the batch, as the target received them. */
+  /** The changes of the call, as the target received them. */
   readonly changes: readonly FlushChange[];
+  /** The store batches the call completed, in order (as `FlushBatchContext.batchIds`). */
+  readonly batchIds: readonly string[];
+  /** Their metadata, merged in batch order (as `FlushBatchContext.meta`). */
+  readonly meta: BatchMeta;
   /** Which attempt succeeded: 1 for the first try, 2 for the first retry… */
   readonly attempt: number;
 }
@@ -109,10 +137,12 @@ export interface RetryEvent {
 }
 
 /**
- * Payload of `error` and `dead`: changes that could not be delivered. After
- * the retries are spent (`error.code === "DELIVERY_FAILED"`) they stay queued
- * and the next flush tries them again; when the engine is destroyed with
- * changes still undelivered (`"DESTROYED"`) they are handed over here.
+ * Payload of `error`: changes that could not be delivered. After the retries
+ * are spent (`error.code === "DELIVERY_FAILED"`) they stay queued and the next
+ * flush tries them again; when the engine is destroyed with changes still
+ * undelivered (`"DESTROYED"`), or `close({ timeoutMs })` expires
+ * (`"CLOSE_TIMEOUT"`), they are handed over here; changes the target refused
+ * for good (`"DEAD_LETTER"`) are also reported through `dead`.
  */
 export interface FlushFailureEvent {
   readonly changes: readonly FlushChange[];
@@ -128,10 +158,56 @@ export interface FlushEvents {
   flushed: FlushedEvent;
   /** A batch failed and a retry is scheduled. */
   retry: RetryEvent;
-  /** Changes could not be delivered (retries spent, or destroyed first); nothing is dropped silently. */
+  /** Changes could not be delivered (retries spent, dead-lettered, close timed out, destroyed first); nothing is dropped silently. */
   error: FlushFailureEvent;
-  /** The same report as `error`, at the same moment, under the dead-letter name; subscribe to either. */
-  dead: FlushFailureEvent;
+  /** Changes the target refused for good were moved to the dead-letter list (also reported through `error`, just before). */
+  dead: DeadLetterEvent;
+}
+
+/**
+ * One change the target refused for good (a `NonRetriableError`, or a failure
+ * `isRetriable` calls permanent), kept in the dead-letter list. The store
+ * batch it belongs to is never half-delivered: every change of that batch is
+ * dead-lettered with it, and `offending` marks the one(s) the target named.
+ */
+export interface DeadLetter {
+  /** `flushKey(entityType, entityId)`: what `discardDeadLetters([key])` takes. */
+  readonly key: string;
+  readonly entityType: string;
+  readonly entityId: EntityId;
+  /** The change as it was sent. */
+  readonly change: FlushChange;
+  /** The store batch of the change. */
+  readonly batchId: string;
+  /** Every store batch that was dead-lettered together with this one (they had coalesced into one unit), in order. */
+  readonly batchIds: readonly string[];
+  /** Whether the target named this change as the one it refuses (its `NonRetriableError.changes`, or the only change of the unit). */
+  readonly offending: boolean;
+  /** What the target threw or rejected with. */
+  readonly error: unknown;
+  /** A message naming the entity and the target's reason. */
+  readonly reason: string;
+  /** When it was dead-lettered, in ms since the epoch (from the engine's clock). */
+  readonly deadAt: number;
+}
+
+/** Payload of `dead`: changes just moved to the dead-letter list. */
+export interface DeadLetterEvent extends FlushFailureEvent {
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+/** Names a dead-lettered entity for `discardDeadLetters`: `{ entityType, entityId }` or its `flushKey(entityType, entityId)`. */
+export type DeadLetterKey = string | { readonly entityType: string; readonly entityId: EntityId };
+
+/** Options of `close(options)`. */
+export interface CloseOptions {
+  /**
+   * The longest `close()` waits for delivery, in ms. When it expires, `close()`
+   * rejects with a `FlushError` `CLOSE_TIMEOUT` listing the undelivered
+   * changes (also reported through `error`); the engine stays open with its
+   * queue. @default no limit (wait as long as delivery takes)
+   */
+  timeoutMs?: number | undefined;
 }
 
 /** Counters since the engine was built, in changes (not batches) unless stated. */
@@ -144,6 +220,8 @@ export interface FlushStats {
   readonly failed: number;
   /** Distinct entities currently queued: pending, in flight or waiting to retry. */
   readonly queued: number;
-  /** Batches the target accepted. */
+  /** Calls of the target that succeeded. */
   readonly batches: number;
+  /** Changes currently in the dead-letter list. */
+  readonly deadLetters: number;
 }
