@@ -1,4 +1,4 @@
-import { KalphiteError } from "kalphite";
+import { KalphiteError } from "kalphite/store";
 
 /** Codes of the errors the todo app reports to its user. */
 export const TodoErrorCode = {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { toIsoDay } from "./dates";
 import type { OpenData } from "./open";
@@ -40,6 +41,12 @@ export interface Runtime {
   columns(): number;
   /** Present inside the interactive shell. */
   readonly shell?: ShellControls | undefined;
+  /** The working directory relative paths (backup files) resolve against: the client's, for a served command. */
+  readonly cwd: string;
+  /** Whether the user can be asked (stdin and stderr are terminals). */
+  readonly interactive: boolean;
+  /** Asks the user a yes/no question (only called when `interactive`); `false` unless they answer yes. */
+  confirm(question: string): Promise<boolean>;
 }
 
 /** One command invocation: its output mode and helpers. */
@@ -58,6 +65,13 @@ export interface Invocation {
   store(): Promise<TodoStore>;
   /** The open data (store, database, flush engine). */
   data(): Promise<OpenData>;
+  /** `path` resolved against the user's working directory. */
+  resolvePath(path: string): string;
+  /**
+   * Asks before a destructive bulk command: true at once with `--yes` or
+   * without a terminal (scripts), else the user's answer.
+   */
+  confirm(question: string, yes: boolean | undefined): Promise<boolean>;
 }
 
 /** The invocation for an action: reads the global options from `command`. */
@@ -76,5 +90,7 @@ export function invocation(runtime: Runtime, command: Command): Invocation {
     printJson: (value) => runtime.write(`${JSON.stringify(value, null, 2)}\n`),
     store: async () => (await data()).app.store,
     data,
+    resolvePath: (path) => resolve(runtime.cwd, path),
+    confirm: async (question, yes) => yes === true || !runtime.interactive || (await runtime.confirm(question)),
   };
 }

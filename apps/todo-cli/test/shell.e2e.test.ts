@@ -47,24 +47,28 @@ describe("kalphite-todo shell (no arguments), driven through stdin", () => {
     expect(await titles(dir)).toEqual(["Water the plants", "Call mum"]);
   });
 
-  it("keeps a second process out of its data directory, then flushes and exits 0 on Ctrl-C (SIGINT)", async () => {
+  it("serves a second process's commands while it holds the directory, then flushes and exits 0 on Ctrl-C (SIGINT)", async () => {
     const dir = await freshDataDir();
-    let second: Promise<RunResult> | undefined;
+    let second: Promise<[RunResult, RunResult]> | undefined;
     const result = await run([], {
       dataDir: dir,
       onSpawn: (child) => {
         child.stdout.on("data", (chunk: Buffer | string) => {
           if (second || !String(chunk).includes("Added")) return;
-          // PGlite is single-process: while the shell has the directory, another run must not open it.
-          second = run(["list"], { dataDir: dir }).finally(() => child.kill("SIGINT"));
+          // PGlite is single-process: the shell holds the directory and runs the other process's commands for it.
+          second = (async (): Promise<[RunResult, RunResult]> => [await run(["add", "Sent to the shell"], { dataDir: dir }), await run(["list"], { dataDir: dir })])().finally(() =>
+            child.kill("SIGINT"),
+          );
         });
         child.stdin.write('add "Saved by the flush"\n');
       },
     });
-    const refused = await second!;
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^kalphite-todo: the data directory .* is in use by another kalphite-todo \(pid \d+\); exit it and try again/);
+    const [added, listed] = await second!;
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    expect(added.stdout).toMatch(/^Added \w{4,} {2}Sent to the shell\n$/);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/Saved by the flush[\s\S]*Sent to the shell/);
     expect(result.code).toBe(0);
-    expect(await titles(dir)).toEqual(["Saved by the flush"]);
+    expect(await titles(dir)).toEqual(["Saved by the flush", "Sent to the shell"]);
   });
 });

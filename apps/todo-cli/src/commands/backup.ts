@@ -1,5 +1,4 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import { checkBackupFile } from "../backup-file";
 import { TodoError, TodoErrorCode, describeError } from "../errors";
@@ -21,7 +20,7 @@ export function registerExport(program: Command, runtime: Runtime): void {
     .argument("<file>", "where to write the backup, e.g. todos.tar.gz")
     .action(async (file: string, _flags: object, command: Command) => {
       const run = invocation(runtime, command);
-      const target = resolve(file);
+      const target = run.resolvePath(file);
       const data = await run.data();
       await data.app.flushEngine.flush();
       const bytes = new Uint8Array(await (await data.app.db.backup()).arrayBuffer());
@@ -67,7 +66,7 @@ export function registerImport(program: Command, runtime: Runtime): void {
       const run = invocation(runtime, command);
       let bytes: Uint8Array;
       try {
-        bytes = readFileSync(file);
+        bytes = readFileSync(run.resolvePath(file));
       } catch (error) {
         throw new TodoError(TodoErrorCode.Io, `cannot read ${file}: ${describeError(error)}`, { cause: error });
       }
@@ -75,29 +74,32 @@ export function registerImport(program: Command, runtime: Runtime): void {
       const data = await run.data();
       const { db, flushEngine } = data.app;
       await flushEngine.flush();
-      // restore() checks the archive and swaps it in whole, or leaves the database as it was.
+      // restore() checks the archive completely and swaps it in whole, or leaves the database as it was.
       const previous = await db.backup();
       try {
         await db.restore(new Blob([bytes]));
       } catch (error) {
         throw new TodoError(TodoErrorCode.BadBackup, `cannot import ${file}: ${describeError(error)}`, { cause: error });
-      } finally {
-        data.lock.refresh(); // the restored directory replaced the one holding the lock file
       }
-      // A Kalphite database of some other app restores fine but is not ours: put ours back.
+      // The app's own check: every entity must be a todo or project of this app (a Kalphite database of
+      // some other app restores fine). Any failure from here on puts the previous data back.
       const entities: AppEntity[] = [];
-      for (const row of await db.getAll()) {
-        const parsed = EntitySchema.safeParse(row);
-        if (!parsed.success) {
-          await db.restore(previous);
-          data.lock.refresh();
-          throw new TodoError(TodoErrorCode.BadBackup, `cannot import ${file}: it holds ${row.type} "${row.id}", which is not a todo or project of this app`);
+      try {
+        for (const row of await db.getAll()) {
+          const parsed = EntitySchema.safeParse(row);
+          if (!parsed.success) {
+            throw new TodoError(TodoErrorCode.BadBackup, `cannot import ${file}: it holds ${row.type} "${row.id}", which is not a todo or project of this app`);
+          }
+          entities.push(parsed.data);
         }
-        entities.push(parsed.data);
+      } catch (error) {
+        await db.restore(previous);
+        if (error instanceof TodoError) throw error;
+        throw new TodoError(TodoErrorCode.BadBackup, `cannot import ${file}: the restored data cannot be read (${describeError(error)}); your data was left as it was`, { cause: error });
       }
       reconcile(data, entities);
       await flushEngine.flush();
-      const summary = { file: resolve(file), ...counts(data) };
+      const summary = { file: run.resolvePath(file), ...counts(data) };
       if (run.json) return run.printJson(summary);
       run.print(`Imported ${plural(summary.todos, "todo")} and ${plural(summary.projects, "project")} from ${file} (replacing what was here)`);
     });

@@ -68,6 +68,11 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
       return data;
     },
     shell: { watch: (query) => live.start(query), unwatch: () => live.stop() },
+    interactive: terminal,
+    confirm: async (question) => {
+      const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+      return /^y(es)?$/i.test(answer.trim());
+    },
   };
 
   let stopping = false;
@@ -95,9 +100,19 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
         if (terminal) write("\x1b[2J\x1b[H");
       } else if (line !== "" && !line.startsWith("#")) {
         busy = true;
-        await runLine(line, runtime, write, (text) => error.write(text));
+        const release = await data.gate.acquire();
+        try {
+          await runLine(line, runtime, write, (text) => error.write(text));
+        } finally {
+          release();
+        }
         busy = false;
       }
+      // Piped input arrives as whole chunks of lines that readline hands over
+      // without returning to the event loop: yield once per line, so the
+      // flush engine's timers (its debounce and maxWaitMs) fire during a
+      // burst, and served commands from other processes get their turn.
+      await new Promise((resolve) => setImmediate(resolve));
       live.drawIfChanged();
       if (stopping) break;
       rl.prompt();
