@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StorageChangeEvent, SyncStorage } from "./types";
+import type { StorageChangeEvent, SyncStorage, SyncStorageTransaction } from "./types";
 
 /** How the contract suite gets a fresh, empty storage (and disposes of it). */
 export interface StorageFactory {
@@ -31,7 +31,7 @@ export function runSyncStorageContract(factory: StorageFactory | (() => StorageF
       await f.dispose?.();
     });
 
-    const write = (fn: Parameters<SyncStorage["transaction"]>[0]) => storage.transaction(fn);
+    const write = <T>(fn: (tx: SyncStorageTransaction) => Promise<T>) => storage.transaction(fn);
 
     it("starts empty at version 0 and serves the full state", async () => {
       const state = await storage.readState({});
