@@ -1,17 +1,18 @@
+import type { BaseEntity, ChangeBatch } from "@kalphite/store";
 import { afterEach, beforeEach, vi } from "vitest";
 import type { MemoryFlushEngine } from "./memory-flush-engine";
-import type { FlushChange, FlushFailureEvent, FlushTarget } from "./types";
+import type { FlushBatchContext, FlushChange, FlushFailureEvent, FlushTarget } from "./types";
 
 /** A todo-like entity for the tests. */
 export const entity = (type: string, id: string, fields: Record<string, unknown> = {}) => ({ id, type, ...fields });
 
 /** A target whose calls stay in flight until the test settles them, oldest first. */
 export function manualTarget() {
-  const calls: { changes: FlushChange[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const calls: { changes: FlushChange[]; context: FlushBatchContext; resolve: () => void; reject: (error: unknown) => void }[] = [];
   const target = vi.fn<FlushTarget>(
-    (changes) =>
+    (changes, context) =>
       new Promise<void>((resolve, reject) => {
-        calls.push({ changes: [...changes], resolve, reject });
+        calls.push({ changes: [...changes], context, resolve, reject });
       }),
   );
   return {
@@ -58,3 +59,21 @@ export function useFakeTimersPerTest(): void {
 
 /** A flush target that accepts every batch, recording the calls. */
 export const resolvingTarget = () => vi.fn<FlushTarget>(() => Promise.resolve());
+
+/** A store batch for `scheduleBatch`: `[type, id, fields | "delete"]` triples, origin "local" unless given. */
+export function storeBatch(
+  batchId: string,
+  changes: readonly (readonly [type: string, id: string, fields?: Record<string, unknown> | "delete"])[],
+  meta?: Record<string, unknown>,
+  origin: "local" | "remote" = "local",
+): ChangeBatch<BaseEntity> {
+  return {
+    batchId,
+    changes: changes.map(([type, id, fields]) =>
+      fields === "delete"
+        ? { operation: "delete" as const, entityType: type, entityId: id, origin }
+        : { operation: "upsert" as const, entityType: type, entityId: id, entity: entity(type, id, fields), origin },
+    ),
+    ...(meta === undefined ? {} : { meta }),
+  };
+}
