@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { PGlite } from "@electric-sql/pglite";
 import { createKalphite } from "kalphite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -73,6 +75,38 @@ describe("kalphite-todo export / import", () => {
     const { code, stdout, stderr } = await run(["import", file], { dataDir: dir });
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
     expect(stderr).toBe(`kalphite-todo: cannot import ${file}: it holds note "n1", which is not a todo or project of this app\n`);
+    expect(await titles(dir)).toEqual(["Keep me", "Me too"]);
+  });
+
+  it("refuses a valid archive with a damaged page inside: data unchanged, the directory still opens, a good backup still imports", async () => {
+    // Which file holds the entities table: ask a copy of the backup.
+    const pg = await PGlite.create({ loadDataDir: new Blob([readFileSync(backup)]) });
+    const relation = (await pg.query<{ path: string }>("SELECT pg_relation_filepath('kalphite_entities') AS path")).rows[0]!.path;
+    await pg.close();
+    const tar = gunzipSync(readFileSync(backup));
+    let damaged = false;
+    for (let offset = 0; offset + 512 <= tar.length; ) {
+      const header = tar.subarray(offset, offset + 512);
+      if (header.every((byte) => byte === 0)) break;
+      const name = header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");
+      const size = Number.parseInt(header.subarray(124, 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0", 8);
+      if (name.replace(/^(\.\/|\/)?(pgdata\/)?/, "").endsWith(relation) && size > 0) {
+        // Garbage over the first page's header: the archive stays valid (tar headers and gzip are untouched).
+        tar.fill(0xa5, offset + 512, offset + 512 + 24);
+        damaged = true;
+      }
+      offset += 512 + Math.ceil(size / 512) * 512;
+    }
+    expect(damaged).toBe(true);
+    const file = join(tempDir(), "damaged.tar.gz");
+    writeFileSync(file, gzipSync(tar));
+
+    const before = await titles(dir);
+    const { code, stdout, stderr } = await run(["import", file], { dataDir: dir });
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toMatch(new RegExp(`^kalphite-todo: cannot import ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .+\n$`));
+    expect(await titles(dir)).toEqual(before);
+    expect(await run(["import", backup], { dataDir: dir })).toMatchObject({ code: 0, stderr: "" });
     expect(await titles(dir)).toEqual(["Keep me", "Me too"]);
   });
 
