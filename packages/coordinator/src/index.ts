@@ -4,3 +4,21 @@ export { applyPatch, applyPatchWithInverse, computeInversePatch, validatePatch }
 export type { Patch, PatchOperationName, PatchResult } from "./json-patch";
 export { escapePointerToken, formatPointer, isPointerPrefix, parsePointer } from "./json-pointer";
 export { fromImmerPatches } from "./immer-patches";
+export { createOptimisticSyncCoordinator } from "./coordinator";
+export type { CoordinatorTimers, OptimisticSyncCoordinator, OptimisticSyncCoordinatorOptions } from "./coordinator";
+export { clientWins, customStrategy, fieldLevelMerge, serverWins } from "./strategies";
+export type { CustomStrategyDefinition, PatchConflictStrategy } from "./strategies";
+export type {
+  ApplyDeltaCallback,
+  AtomKey,
+  ConflictResolutionStrategy,
+  PendingMutation,
+  PendingMutationInput,
+  RebaseCallback,
+  ResyncCallback,
+  ResyncRequest,
+  RollbackCallback,
+  RollbackInfo,
+  ServerDeltaMessage,
+  StateChangeCallback,
+} from "./types";
