@@ -3,6 +3,7 @@ export type { EntityOfType, StoreCollections, StoreMethods } from "./store";
 export type { ApplyPatchesOptions, StoreOptions, StoreTransactionResult } from "./internal/store-core";
 export type { JsonPatchOperation } from "./patches";
 export { TypedCollection, compareKeys } from "./collection";
+export { compareStrings } from "./sort-keys";
 export type { EntityInput, KeySelector, SortDirection } from "./collection";
 export { LiveQuery } from "./live/live-query";
 export { LiveGroups } from "./live/live-groups";

@@ -127,16 +127,21 @@ export function KalphiteStore(schema?: EntitySchema, options: StoreOptions = {})
   for (const [name, method] of Object.entries(methods)) {
     Object.defineProperty(store, name, { value: method, enumerable: false, writable: false, configurable: false });
   }
-  core.onCollectionCreated = (type, collection) => {
-    if (Object.prototype.hasOwnProperty.call(store, type)) return; // a method name: reach it with getByType(type)
+  core.onCollectionKept = (type, collection) => {
+    if (Object.prototype.hasOwnProperty.call(methods, type)) return; // a method name: reach it with getByType(type)
     Object.defineProperty(store, type, {
       get: () => collection,
       set: () => {
         throw assignmentError(type);
       },
       enumerable: true,
-      configurable: false,
+      configurable: true,
     });
+  };
+  core.onCollectionReleased = (type) => {
+    if (Object.prototype.hasOwnProperty.call(methods, type)) return;
+    // Reads reach the prototype again, which finds the same collection while anyone holds it.
+    delete store[type];
   };
   return store as KalphiteStore<BaseEntity>;
 }
@@ -157,7 +162,7 @@ function storeFallback(core: StoreCore): object {
       return NOT_COLLECTIONS.has(property) ? undefined : core.collection(property);
     },
     has(_target, property) {
-      return property in Object.prototype;
+      return property in Object.prototype || (typeof property === "string" && core.existingState(property) !== undefined);
     },
     set(_target, property) {
       throw assignmentError(property);

@@ -1,3 +1,4 @@
+import type { TypedCollection } from "../collection";
 import type { StoreCore } from "./store-core";
 import type { BaseEntity, ChangeListener, ChangeOperation, ChangeRecord, EntityId } from "../types";
 
@@ -53,6 +54,10 @@ export class CollectionState<T extends BaseEntity> {
   pending: ChangeRecord<T>[] = [];
   /** Whether this collection is in the store's list of collections to deliver. */
   touched = false;
+  /** Whether the store keeps this collection (it holds something); else it is held weakly. */
+  kept = false;
+  /** The live array users see (`store.<type>`); set by the store right after construction. */
+  collection!: TypedCollection<BaseEntity>;
 
   constructor(type: string, core: StoreCore) {
     this.type = type;

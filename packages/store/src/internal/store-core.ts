@@ -1,7 +1,7 @@
 import { Immer, type Draft } from "immer";
 import { createCollection, type TypedCollection } from "../collection";
 import { KalphiteError, StoreErrorCode, ValidationError } from "../errors";
-import { deepFreeze } from "../freeze";
+import { checkJsonData } from "../json-data";
 import { applyPatchesTo, jsonEqual, PatchRecorder, type JsonPatchOperation } from "../patches";
 import { validateEntity, type EntitySchema } from "../schema";
 import type {
@@ -59,6 +59,8 @@ interface Step {
 interface OpenBatch {
   readonly id: string;
   readonly steps: Step[];
+  /** Collections left empty by a delete of this batch (candidates for `#release`). */
+  readonly emptied: AnyState[];
   meta: Record<string, unknown> | undefined;
 }
 
@@ -100,7 +102,13 @@ function checkBatchOptions(options: BatchOptions | undefined, where: string): Ba
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
     throw new KalphiteError(StoreErrorCode.InvalidArgument, `${where}: options.meta must be a plain object of JSON values`);
   }
-  return meta;
+  // Meta is stored with the batch: JSON data only, like entities.
+  const checked = checkJsonData(meta, true);
+  if (checked.issues !== undefined) {
+    const first = checked.issues[0]!;
+    throw new KalphiteError(StoreErrorCode.InvalidArgument, `${where}: options.meta${first.path.map((k) => `.${String(k)}`).join("")}: ${first.message}`);
+  }
+  return checked.value as BatchMeta;
 }
 
 /**
@@ -114,11 +122,25 @@ export class StoreCore {
   readonly #freeze: boolean;
   readonly #onListenerError: ListenerErrorHandler;
   readonly #immer: Immer;
+  /**
+   * Collections that hold something (an entity, a listener, a live view):
+   * kept, and exposed as properties of the store object.
+   */
   readonly #states = new Map<string, AnyState>();
-  readonly #collections = new Map<string, TypedCollection<BaseEntity>>();
+  /**
+   * Collections created by a read that hold nothing: alive only while the
+   * application holds them, so reading arbitrary names (or a server naming
+   * arbitrary types) cannot grow memory.
+   */
+  readonly #weak = new Map<string, WeakRef<AnyState>>();
+  readonly #registry = new FinalizationRegistry<string>((type) => {
+    if (this.#weak.get(type)?.deref() === undefined) this.#weak.delete(type);
+  });
   readonly #listeners = new Set<ChangeListener<BaseEntity>>();
-  /** Called once per type, when its collection is created (the store exposes it as a property). */
-  onCollectionCreated: ((type: string, collection: TypedCollection<BaseEntity>) => void) | undefined;
+  /** Called when a collection starts holding something (the store exposes it as a property). */
+  onCollectionKept: ((type: string, collection: TypedCollection<BaseEntity>) => void) | undefined;
+  /** Called when a kept collection holds nothing any more (the store's property goes). */
+  onCollectionReleased: ((type: string) => void) | undefined;
   #depth = 0;
   #batchCount = 0;
   /** The open batch (while `#depth > 0`). */
@@ -137,21 +159,17 @@ export class StoreCore {
 
   /** The collection of `type`, created on first use. */
   collection(type: string): TypedCollection<BaseEntity> {
-    return this.#collections.get(type) ?? this.#create(type).collection;
+    return this.state(type).collection;
   }
 
-  /** The collection of `type` if it was created already (no side effect). */
-  existingCollection(type: string): TypedCollection<BaseEntity> | undefined {
-    return this.#collections.get(type);
-  }
-
-  /** The data of `type` if its collection was created already (no side effect). */
+  /** The data of `type` if its collection exists (no side effect). */
   existingState(type: string): AnyState | undefined {
-    return this.#states.get(type);
+    return this.#states.get(type) ?? this.#weak.get(type)?.deref();
   }
 
+  /** The data of `type`, its collection created if need be (not kept until it holds something). */
   state(type: string): AnyState {
-    return this.#states.get(type) ?? this.#create(type).state;
+    return this.#states.get(type) ?? this.#weak.get(type)?.deref() ?? this.#create(type);
   }
 
   /** Every type that currently holds at least one entity. */
@@ -161,13 +179,31 @@ export class StoreCore {
     return types;
   }
 
-  #create(type: string) {
+  #create(type: string): AnyState {
     const state = new CollectionState<BaseEntity>(type, this);
-    const collection = createCollection(state);
-    this.#states.set(type, state);
-    this.#collections.set(type, collection);
-    this.onCollectionCreated?.(type, collection);
-    return { state, collection };
+    state.collection = createCollection(state);
+    this.#weak.set(type, new WeakRef(state));
+    this.#registry.register(state, type);
+    return state;
+  }
+
+  /** The collection holds something now: keep it. */
+  #keep(state: AnyState): void {
+    if (state.kept) return;
+    state.kept = true;
+    this.#states.set(state.type, state);
+    this.#weak.delete(state.type);
+    this.onCollectionKept?.(state.type, state.collection);
+  }
+
+  /** The collection holds nothing any more: hold it weakly again. */
+  #release(state: AnyState): void {
+    if (!state.kept || !state.idle || this.#states.get(state.type) !== state) return;
+    state.kept = false;
+    this.#states.delete(state.type);
+    this.#weak.set(state.type, new WeakRef(state));
+    this.#registry.register(state, state.type);
+    this.onCollectionReleased?.(state.type);
   }
 
   // ---- validation ---------------------------------------------------------
@@ -175,6 +211,7 @@ export class StoreCore {
   /** Validates (and freezes) one entity for `state`, filling in a missing id/type from the call. */
   #prepare(state: AnyState, id: EntityId | undefined, input: unknown): BaseEntity {
     let value = input;
+    let expectedId = id;
     if (typeof input === "object" && input !== null && !Array.isArray(input)) {
       const given = input as { id?: unknown; type?: unknown };
       if (id !== undefined && given.id !== undefined && given.id !== id) {
@@ -186,12 +223,19 @@ export class StoreCore {
       if ((given.id === undefined && id !== undefined) || given.type === undefined) {
         value = { ...given, id: given.id ?? id, type: state.type };
       }
+      if (expectedId === undefined && typeof given.id === "string") expectedId = given.id;
     }
-    const entity = validateEntity(this.#schema, value, state.type);
-    if (entity.type !== state.type) {
-      throw new KalphiteError(StoreErrorCode.TypeMismatch, `store.${state.type}: the schema turned entity "${entity.id}" into type "${entity.type}"`);
+    const validated = validateEntity(this.#schema, value, state.type);
+    // The schema may transform: what it returns must still be this (type, id).
+    if (validated.type !== state.type) {
+      throw new KalphiteError(StoreErrorCode.TypeMismatch, `store.${state.type}: the schema turned entity "${validated.id}" into type "${validated.type}"`);
     }
-    return this.#freeze ? deepFreeze(entity) : entity;
+    if (expectedId !== undefined && validated.id !== expectedId) {
+      throw new KalphiteError(StoreErrorCode.IdMismatch, `store.${state.type}: the schema turned the id of entity "${expectedId}" into "${validated.id}"`);
+    }
+    const checked = checkJsonData(validated, this.#freeze);
+    if (checked.issues !== undefined) throw new ValidationError(state.type, validated.id, checked.issues);
+    return checked.value as BaseEntity;
   }
 
   /** Validates an entity whose `type` picks the collection (loads). */
@@ -299,7 +343,7 @@ export class StoreCore {
       }
       if (operation === "delete") {
         // A delete of a type this store never held creates nothing.
-        prepared.push({ state: this.#states.get(entityType), id: entityId, entity: undefined });
+        prepared.push({ state: this.existingState(entityType), id: entityId, entity: undefined });
         continue;
       }
       if (change.entity === undefined) {
@@ -358,7 +402,7 @@ export class StoreCore {
     const batch = this.#batch!;
     const mark = batch.steps.length;
     const undo = () => {
-      this.#rollback(batch.steps, mark);
+      this.#rollback(batch, mark);
       batch.meta = metaBefore;
       this.#close();
     };
@@ -399,11 +443,11 @@ export class StoreCore {
     if (origin !== "local" && origin !== "remote") {
       throw new KalphiteError(StoreErrorCode.InvalidArgument, `store.applyPatches(patches, { origin }): origin must be "local" or "remote", not ${JSON.stringify(origin)}`);
     }
-    const touched = applyPatchesTo(patches, (type, id) => this.#states.get(type)?.get(id));
+    const touched = applyPatchesTo(patches, (type, id) => this.existingState(type)?.get(id));
     const writes: { state: AnyState; id: EntityId; entity: BaseEntity | undefined }[] = [];
     for (const { type, id, value } of touched) {
       if (type === "") throw new KalphiteError(StoreErrorCode.InvalidArgument, `store.applyPatches: an entity path needs a non-empty type (entity "${id}")`);
-      const existing = this.#states.get(type);
+      const existing = this.existingState(type);
       const current = existing?.get(id);
       if (value === current || (value !== undefined && current !== undefined && jsonEqual(value, current))) continue;
       if (value === undefined) {
@@ -427,14 +471,21 @@ export class StoreCore {
   }
 
   subscribeType(state: AnyState, listener: ChangeListener<BaseEntity>): () => void {
-    return addListener(state.listeners, listener, `store.${state.type}.subscribe`);
+    const off = addListener(state.listeners, listener, `store.${state.type}.subscribe`);
+    this.#keep(state);
+    return () => {
+      off();
+      this.#release(state);
+    };
   }
 
   /** Registers a live view's observer on a collection; returns the function that removes it. */
   observe(state: AnyState, observer: CollectionObserver<BaseEntity>): () => void {
     state.observers.add(observer);
+    this.#keep(state);
     return () => {
       state.observers.delete(observer);
+      this.#release(state);
     };
   }
 
@@ -443,7 +494,7 @@ export class StoreCore {
   /** Opens a batch, or joins the open one (merging `meta` into it). */
   #open(meta: BatchMeta | undefined): void {
     if (this.#depth++ === 0) {
-      this.#batch = { id: `b${++this.#batchCount}`, steps: [], meta: meta === undefined ? undefined : { ...meta } };
+      this.#batch = { id: `b${++this.#batchCount}`, steps: [], emptied: [], meta: meta === undefined ? undefined : { ...meta } };
     } else if (meta !== undefined) {
       const batch = this.#batch!;
       batch.meta = { ...batch.meta, ...meta };
@@ -476,8 +527,9 @@ export class StoreCore {
       try {
         this.#send(sink, { batchId: batch.id, changes: changes ?? [], meta: batch.meta }, steps);
       } catch (error) {
-        this.#rollback(steps, 0);
+        this.#rollback(batch, 0);
         this.#settle();
+        this.#releaseEmptied(batch);
         throw error;
       }
     }
@@ -493,6 +545,12 @@ export class StoreCore {
       }
     }
     this.#settle();
+    this.#releaseEmptied(batch);
+  }
+
+  /** Collections the batch emptied (or a rollback did) that hold nothing else are not kept any more. */
+  #releaseEmptied(batch: OpenBatch): void {
+    for (const state of batch.emptied) this.#release(state);
   }
 
   /** Hands a committed batch to the sink: whole with `scheduleBatch`, else change by change. */
@@ -541,15 +599,18 @@ export class StoreCore {
   }
 
   /** Undoes `steps[mark…]`, newest first: collections and live views as they were; no listener hears of it. */
-  #rollback(steps: Step[], mark: number): void {
+  #rollback(batch: OpenBatch, mark: number): void {
+    const steps = batch.steps;
     for (let i = steps.length - 1; i >= mark; i--) {
       const { state, id, next, prev, seq } = steps[i]!;
       if (next === undefined) {
+        if (!state.kept) this.#keep(state);
         state.restore(prev!, seq);
         this.#observe(state, "upsert", id, prev, undefined, seq);
       } else if (prev === undefined) {
         state.remove(id);
         this.#observe(state, "delete", id, undefined, next, seq);
+        if (state.items.length === 0) batch.emptied.push(state);
       } else {
         state.put(prev);
         this.#observe(state, "upsert", id, prev, next, seq);
@@ -561,6 +622,7 @@ export class StoreCore {
   // ---- internals ----------------------------------------------------------
 
   #write(state: AnyState, entity: BaseEntity, origin: ChangeOrigin): void {
+    if (!state.kept) this.#keep(state);
     const prev = state.put(entity);
     const seq = prev === undefined && state.observers.size > 0 ? state.seqOf(entity.id)! : -1;
     this.#batch!.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
@@ -570,6 +632,7 @@ export class StoreCore {
   #remove(state: AnyState, id: EntityId, origin: ChangeOrigin): void {
     const entry = state.remove(id)!;
     this.#batch!.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+    if (state.items.length === 0) this.#batch!.emptied.push(state);
     if (state.observers.size > 0) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
   }
 
@@ -585,6 +648,7 @@ export class StoreCore {
       steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
       if (observed) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
     }
+    if (state.items.length === 0) this.#batch!.emptied.push(state);
   }
 
   /** Tells the collection's observers (live views) of a change, and marks the collection for delivery. */

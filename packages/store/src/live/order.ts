@@ -1,11 +1,11 @@
-import { compareKeys } from "../sort-keys";
+import { compareKeys, compareStrings } from "../sort-keys";
 import type { CollectionState } from "../internal/collection-state";
 import type { BaseEntity, EntityId } from "../types";
 import type { Order } from "./node-types";
 
-/** The tiebreak of every order: ids by code unit, ascending. */
+/** The tiebreak of every order: ids by Unicode code point, ascending (as PostgreSQL's "C" collation). */
 export function compareIds(a: EntityId, b: EntityId): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return a === b ? 0 : compareStrings(a, b);
 }
 
 /** `orderBy(key, direction)`: the sort key with `compareKeys`, then the id ascending. */
