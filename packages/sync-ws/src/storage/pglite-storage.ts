@@ -1,0 +1,107 @@
+import type { FrontendDatabase } from "@kalphite/pglite";
+import { SyncError, SyncErrorCode, describeError } from "../errors";
+import type { ChangeMessage } from "../types";
+import type { EntityVersion } from "../version";
+import type { PersistedSyncState, SyncStateStorage, SyncStateWrite } from "./state-storage";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kalphite_sync_client_meta (
+  scope text NOT NULL, key text NOT NULL, value jsonb NOT NULL, PRIMARY KEY (scope, key));
+CREATE TABLE IF NOT EXISTS kalphite_sync_client_versions (
+  scope text NOT NULL, entity_type text NOT NULL, entity_id text NOT NULL, version jsonb NOT NULL,
+  PRIMARY KEY (scope, entity_type, entity_id));
+CREATE TABLE IF NOT EXISTS kalphite_sync_client_queue (
+  scope text NOT NULL, message_id text NOT NULL, position bigserial, message jsonb NOT NULL,
+  PRIMARY KEY (scope, message_id));
+`;
+
+/**
+ * A `SyncStateStorage` in a `FrontendDatabase` (PGlite, layer 3): the queue,
+ * the clocks, the cursor and the clientId survive a restart when the
+ * database is on disk (or in IndexedDB). It adds three tables
+ * (`kalphite_sync_client_*`) on first use and may share the database the
+ * store is flushed to. The database must be `init()`ed before the engine
+ * uses it; closing it is the caller's job.
+ *
+ * @example
+ * const db = new FrontendDatabase({ dbName: "./data/app" });
+ * await db.init();
+ * const engine = new NetworkSyncEngine({ wsUrl, roomId, userId, storage: createPGliteSyncStorage(db) });
+ */
+export function createPGliteSyncStorage(database: FrontendDatabase): SyncStateStorage {
+  let ready: Promise<void> | undefined;
+  const pg = () => database.pglite;
+  const prepare = () => {
+    ready ??= pg()
+      .exec(SCHEMA)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+    return ready;
+  };
+  const fail = (what: string, error: unknown) =>
+    new SyncError(SyncErrorCode.StorageFailed, `PGlite sync storage (${database.dbName}): ${what} failed: ${describeError(error)}`, { cause: error });
+
+  return {
+    async load(scope): Promise<PersistedSyncState> {
+      try {
+        await prepare();
+        const meta = await pg().query<{ key: string; value: unknown }>("SELECT key, value FROM kalphite_sync_client_meta WHERE scope = $1", [scope]);
+        const versions = await pg().query<{ version: EntityVersion }>("SELECT version FROM kalphite_sync_client_versions WHERE scope = $1", [scope]);
+        const queue = await pg().query<{ message: ChangeMessage }>("SELECT message FROM kalphite_sync_client_queue WHERE scope = $1 ORDER BY position", [scope]);
+        const values = new Map(meta.rows.map((row) => [row.key, row.value]));
+        const clientId = values.get("clientId");
+        const cursor = values.get("cursor");
+        return {
+          clientId: typeof clientId === "string" ? clientId : undefined,
+          cursor: typeof cursor === "number" ? cursor : 0,
+          versions: versions.rows.map((row) => row.version),
+          queue: queue.rows.map((row) => row.message),
+        };
+      } catch (error) {
+        throw fail("load", error);
+      }
+    },
+    async write(scope, write: SyncStateWrite): Promise<void> {
+      try {
+        await prepare();
+        await pg().transaction(async (tx) => {
+          const meta: [string, unknown][] = [];
+          if (write.clientId !== undefined) meta.push(["clientId", write.clientId]);
+          if (write.cursor !== undefined) meta.push(["cursor", write.cursor]);
+          for (const [key, value] of meta) {
+            await tx.query(
+              "INSERT INTO kalphite_sync_client_meta (scope, key, value) VALUES ($1, $2, $3) ON CONFLICT (scope, key) DO UPDATE SET value = EXCLUDED.value",
+              [scope, key, JSON.stringify(value)],
+            );
+          }
+          if (write.versions !== undefined && write.versions.length > 0) {
+            // The last write of an entity in the batch wins (ON CONFLICT cannot touch a row twice).
+            const last = new Map<string, EntityVersion>();
+            for (const v of write.versions) last.set(`${v.entityType}\u0000${v.entityId}`, v);
+            const rows = [...last.values()].map((v) => ({ t: v.entityType, i: v.entityId, v }));
+            await tx.query(
+              `INSERT INTO kalphite_sync_client_versions (scope, entity_type, entity_id, version)
+               SELECT $1, r.t, r.i, r.v FROM jsonb_to_recordset($2::jsonb) AS r(t text, i text, v jsonb)
+               ON CONFLICT (scope, entity_type, entity_id) DO UPDATE SET version = EXCLUDED.version`,
+              [scope, JSON.stringify(rows)],
+            );
+          }
+          if (write.dequeue !== undefined && write.dequeue.length > 0) {
+            await tx.query("DELETE FROM kalphite_sync_client_queue WHERE scope = $1 AND message_id = ANY($2::text[])", [scope, write.dequeue]);
+          }
+          for (const message of write.enqueue ?? []) {
+            await tx.query(
+              "INSERT INTO kalphite_sync_client_queue (scope, message_id, message) VALUES ($1, $2, $3) ON CONFLICT (scope, message_id) DO UPDATE SET message = EXCLUDED.message",
+              [scope, message.messageId, JSON.stringify(message)],
+            );
+          }
+        });
+      } catch (error) {
+        throw fail("write", error);
+      }
+    },
+  };
+}
