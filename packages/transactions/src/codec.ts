@@ -38,6 +38,8 @@ export interface PersistedTransaction {
   collectionId: string;
   /** The transaction id (key within the collection). */
   id: string;
+  /** Creation order among transactions created in the same millisecond (ties of `created_at`). */
+  order: number;
   transaction: StoredTransaction;
 }
 
@@ -175,6 +177,6 @@ export function decodeTransaction(stored: unknown): Transaction {
 }
 
 /** A record for `transaction` of collection `collectionId`. */
-export function toRecord(collectionId: string, transaction: Transaction): PersistedTransaction {
-  return { version: 1, collectionId, id: transaction.id, transaction: encodeTransaction(transaction) };
+export function toRecord(collectionId: string, transaction: Transaction, order = 0): PersistedTransaction {
+  return { version: 1, collectionId, id: transaction.id, order, transaction: encodeTransaction(transaction) };
 }

@@ -99,7 +99,10 @@ export interface Collection<T extends Item = Item> {
 
 interface Entry {
   readonly tx: Transaction;
+  /** Creation order in this session (recovered entries: negative, oldest first). */
   seq: number;
+  /** Creation order as stored (ties of created_at). */
+  order: number;
   /** Unfinished transactions this one waits for (ordered strategy). */
   readonly deps: Set<Entry>;
   readonly dependents: Set<Entry>;
@@ -411,6 +414,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     return {
       tx: { id: randomId(), state: "pending", created_at: at, updated_at: at, mutations: [], attempts: [], current_attempt: 0 },
       seq: ++this.#seq,
+      order: this.#seq,
       deps: new Set(),
       dependents: new Set(),
       countedFailures: 0,
@@ -819,9 +823,16 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   // ── start-up: sync setup and recovery ──────────────────────────────────
 
   async #start(): Promise<void> {
+    // Sync starts at once; recovery runs beside it. Nothing persists before recovery is done.
+    const setup = this.#setupSync();
+    setup.catch(() => {});
     await this.#recover();
     this.#recovered = true;
     for (const entry of [...this.#order]) this.#run(entry);
+    await setup;
+  }
+
+  async #setupSync(): Promise<void> {
     const { data } = await this.#sync.setup({
       onUpdate: (update) => {
         if (this.#disposed) return;
@@ -843,19 +854,20 @@ export class CollectionCore<T extends Item> implements Collection<T> {
       return;
     }
     if (this.#disposed) return;
-    const recovered: Transaction[] = [];
+    const recovered: Array<{ tx: Transaction; order: number }> = [];
     for (const record of records) {
       try {
-        recovered.push(decodeTransaction(record?.transaction));
+        const order = typeof record?.order === "number" ? record.order : 0;
+        recovered.push({ tx: decodeTransaction(record?.transaction), order });
       } catch (error) {
         this.#logger.error(`skipping an unreadable stored transaction of "${this.id}"`, error);
       }
     }
-    recovered.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+    recovered.sort((a, b) => a.tx.created_at.getTime() - b.tx.created_at.getTime() || a.order - b.order);
     // Recovered transactions are older than any created since start: number them first.
     const live = this.#order;
     let seq = -recovered.length;
-    const entries: Entry[] = recovered.map((tx) => ({ ...this.#newEntry(), tx, seq: seq++ }));
+    const entries: Entry[] = recovered.map(({ tx, order }) => ({ ...this.#newEntry(), tx, seq: seq++, order }));
     for (const entry of entries) {
       const tx = entry.tx;
       this.#entries.set(tx.id, entry);
@@ -913,7 +925,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     this.#flushScheduled = undefined;
     const storage = this.#storage;
     if (storage === undefined || this.#dirty.size === 0) return;
-    const records = [...this.#dirty.values()].map((e) => toRecord(this.id, e.tx));
+    const records = [...this.#dirty.values()].map((e) => toRecord(this.id, e.tx, e.order));
     this.#dirty.clear();
     try {
       await storage.save(records);

@@ -3,6 +3,9 @@ import type { PersistedTransaction } from "../codec";
 import { TransactionsError, TransactionsErrorCode } from "../errors";
 import type { TransactionStorage } from "./types";
 
+/** Keys are stored JSON-encoded: `text` cannot hold `\u0000` or lone surrogates, an id may. */
+const key = (value: string): string => JSON.stringify(value);
+
 /** Options of {@link createPGliteStorage}: an open database, or where to open one. */
 export type PGliteStorageOptions =
   | {
@@ -20,9 +23,10 @@ export type PGliteStorageOptions =
 
 /**
  * A {@link TransactionStorage} in PGlite, for Node applications: one table
- * `(collection_id, id) → record jsonb`, created if missing. `save` writes all
- * records in one statement (`INSERT … SELECT FROM jsonb_array_elements`), so
- * a batch is stored all or nothing.
+ * `(collection_id, id) → record`, created if missing. `save` writes all
+ * records in one statement (`INSERT … SELECT FROM unnest(…)`), so a batch is
+ * stored all or nothing. The record is JSON kept as `text`, not `jsonb`:
+ * `jsonb` refuses `\u0000` and lone surrogates, which item data may hold.
  */
 export function createPGliteStorage(options: PGliteStorageOptions): TransactionStorage {
   const table = options.table ?? "kalphite_transactions";
@@ -47,7 +51,7 @@ export function createPGliteStorage(options: PGliteStorageOptions): TransactionS
           `CREATE TABLE IF NOT EXISTS ${table} (
              collection_id text NOT NULL,
              id text NOT NULL,
-             record jsonb NOT NULL,
+             record text NOT NULL,
              PRIMARY KEY (collection_id, id)
            )`,
         );
@@ -63,24 +67,21 @@ export function createPGliteStorage(options: PGliteStorageOptions): TransactionS
   };
   return {
     async load(collectionId) {
-      const result = await (await db()).query<{ record: PersistedTransaction }>(
-        `SELECT record FROM ${table} WHERE collection_id = $1`,
-        [collectionId],
-      );
-      return result.rows.map((row) => (typeof row.record === "string" ? JSON.parse(row.record) : row.record));
+      const result = await (await db()).query<{ record: string }>(`SELECT record FROM ${table} WHERE collection_id = $1`, [key(collectionId)]);
+      return result.rows.map((row) => JSON.parse(row.record) as PersistedTransaction);
     },
     async save(records) {
       if (records.length === 0) return;
       await (await db()).query(
         `INSERT INTO ${table} (collection_id, id, record)
-         SELECT r->>'collectionId', r->>'id', r FROM jsonb_array_elements($1::jsonb) AS r
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
          ON CONFLICT (collection_id, id) DO UPDATE SET record = EXCLUDED.record`,
-        [JSON.stringify(records)],
+        [records.map((r) => key(r.collectionId)), records.map((r) => key(r.id)), records.map((r) => JSON.stringify(r))],
       );
     },
     async remove(collectionId, ids) {
       if (ids.length === 0) return;
-      await (await db()).query(`DELETE FROM ${table} WHERE collection_id = $1 AND id = ANY($2::text[])`, [collectionId, [...ids]]);
+      await (await db()).query(`DELETE FROM ${table} WHERE collection_id = $1 AND id = ANY($2::text[])`, [key(collectionId), ids.map(key)]);
     },
     async close() {
       const pending = ready;
