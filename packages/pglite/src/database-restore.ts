@@ -1,5 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { selectAll, writeRows } from "./entity-sql";
+import { nodeFs, recoverInterruptedRestore, writeJournal, type RecoveryOutcome, type RestoreFs } from "./restore-journal";
+import { stringifyStored } from "./stored-json";
 import { DatabaseError, DatabaseErrorCode, toDatabaseError } from "./errors";
 import { BUILTIN_VERSION, builtinVersion } from "./migrator";
 import type { StorageLocation } from "./storage-location";
@@ -18,21 +20,54 @@ export interface RestoreHost {
   readonly location: StorageLocation;
   /** The open instance. */
   current(): PGlite;
-  /** Runs the configured migrations and indexes on a restored copy. */
+  /** Brings a restored copy up to date: Kalphite's tables, the configured migrations and indexes. */
   prepare(pg: PGlite): Promise<void>;
   /** Makes `next` the database's instance; the caller closes the previous one. */
   adopt(next: PGlite): void;
 }
 
+/** Test seams of `restoreArchive`. */
+export interface RestoreOptions {
+  /** The file system of a directory restore. @default Node's `fs/promises` */
+  readonly fs?: RestoreFs | undefined;
+}
+
 /**
- * Opens a checked archive aside (in memory, or in `dataDir`), verifies it is
- * a Kalphite database this code can read and runs `prepare` on it.
+ * Reads every table of the database completely — every relation with rows,
+ * Kalphite's, your migrations' and Postgres' own catalogs, each row turned to
+ * text so every TOASTed value is read too — so a damaged page surfaces here
+ * (PGlite checks page headers and checksums on read) instead of after the
+ * copy has replaced anything.
+ */
+async function readEveryTable(pg: PGlite): Promise<void> {
+  const { rows } = await pg.query<{ name: string }>("SELECT c.oid::regclass::text AS name FROM pg_class c WHERE c.relkind IN ('r', 'm') AND c.relpersistence = 'p' ORDER BY c.oid");
+  for (const { name } of rows) await pg.query(`SELECT coalesce(sum(octet_length(t::text)), 0) FROM ${name} AS t`);
+}
+
+/** Checks every valid btree index against its table (amcheck's `bt_index_check` with `heapallindexed`). */
+async function checkEveryIndex(pg: PGlite): Promise<void> {
+  await pg.exec("CREATE EXTENSION IF NOT EXISTS amcheck");
+  try {
+    await pg.query(`SELECT bt_index_check(c.oid, true) FROM pg_index i
+      JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+      WHERE a.amname = 'btree' AND i.indisvalid AND i.indisready AND c.relpersistence = 'p'`);
+  } finally {
+    await pg.exec("DROP EXTENSION IF EXISTS amcheck");
+  }
+}
+
+/**
+ * Opens a checked archive aside (in memory, or in `dataDir`) and checks it
+ * completely: a Kalphite database this code can read, every table readable
+ * to the last row, every index consistent with its table. Then runs
+ * `prepare` on it.
  * @throws DatabaseError `INVALID_BACKUP`, MigrationError
  */
 async function openAside(archive: Blob, dataDir: string | undefined, prepare: ((pg: PGlite) => Promise<void>) | undefined): Promise<PGlite> {
   let pg: PGlite;
   try {
-    pg = await openPGlite(dataDir, archive);
+    const { amcheck } = await import("@electric-sql/pglite/contrib/amcheck");
+    pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), loadDataDir: archive, extensions: { amcheck } });
   } catch (error) {
     throw new DatabaseError(DatabaseErrorCode.InvalidBackup, "restore(): PGlite could not open the backup; the database was left as it was", { cause: error });
   }
@@ -41,6 +76,13 @@ async function openAside(archive: Blob, dataDir: string | undefined, prepare: ((
     if (version === 0) throw new DatabaseError(DatabaseErrorCode.InvalidBackup, "restore(): the backup is a Postgres database but not a Kalphite one (no kalphite_migrations); the database was left as it was");
     if (version > BUILTIN_VERSION) {
       throw new DatabaseError(DatabaseErrorCode.InvalidBackup, `restore(): the backup has Kalphite schema version ${version}, newer than this @kalphite/pglite (${BUILTIN_VERSION}); the database was left as it was`);
+    }
+    try {
+      await readEveryTable(pg);
+      await checkEveryIndex(pg);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new DatabaseError(DatabaseErrorCode.InvalidBackup, `restore(): the backup is damaged (${detail}); the database was left as it was`, { cause: error });
     }
     if (prepare !== undefined) await prepare(pg);
     return pg;
@@ -59,13 +101,29 @@ async function restoreInMemory(host: RestoreHost, archive: Blob): Promise<void> 
 }
 
 /**
- * In a directory: the archive is opened (and migrated) in a sibling staging
- * directory, then the directories are swapped by rename, so the directory
- * holds the restored data (surviving a reopen) and a failure midway puts the
- * original back.
+ * Opens the swapped-in directory and reads it back whole; closes it again
+ * when that fails.
  */
-async function restoreDirectory(host: RestoreHost, archive: Blob, path: string): Promise<void> {
-  const fs = await import("node:fs/promises");
+async function openAndRead(target: string): Promise<PGlite> {
+  const pg = await openPGlite(target);
+  try {
+    if ((await builtinVersion(pg)) === 0) throw new Error("the swapped-in directory holds no Kalphite tables");
+    await readEveryTable(pg);
+    return pg;
+  } catch (error) {
+    await pg.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * In a directory: the archive is opened, checked and migrated in a sibling
+ * staging directory; then, under a journal (see restore-journal.ts), the
+ * directories are swapped by rename and the result is opened and read back
+ * whole before the original is removed. A failure at any step puts the
+ * original back; a crash is recovered on the next open.
+ */
+async function restoreDirectory(host: RestoreHost, archive: Blob, path: string, fs: RestoreFs): Promise<void> {
   const suffix = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const target = path.replace(/[\\/]+$/, "");
   const staging = `${target}.kalphite-restore-${suffix}`;
@@ -77,50 +135,55 @@ async function restoreDirectory(host: RestoreHost, archive: Blob, path: string):
     await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
+  await writeJournal(fs, target, staging, retired, "swapping");
   await host.current().close();
-  try {
-    await fs.rename(target, retired);
-    await fs.rename(staging, target).catch(async (error: unknown) => {
-      await fs.rename(retired, target);
-      throw error;
-    });
-  } catch (error) {
-    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    host.adopt(await openPGlite(target));
-    throw new DatabaseError(DatabaseErrorCode.RestoreFailed, `restore(): could not swap the restored data into ${target}; the database was left as it was`, { cause: error });
-  }
   let next: PGlite;
   try {
-    next = await openPGlite(target);
+    await fs.rename(target, retired);
+    await fs.rename(staging, target);
+    next = await openAndRead(target);
   } catch (error) {
-    // Put the original back and reopen it.
-    await fs.rename(target, staging).catch(() => undefined);
-    await fs.rename(retired, target);
-    host.adopt(await openPGlite(target));
-    throw new DatabaseError(DatabaseErrorCode.RestoreFailed, `restore(): the restored directory did not open; the database was left as it was`, { cause: error });
+    // Put the original back (the journal's recovery does exactly that) and reopen it.
+    try {
+      await recoverInterruptedRestore(target, fs);
+      host.adopt(await openPGlite(target));
+    } catch (undoError) {
+      throw new DatabaseError(
+        DatabaseErrorCode.RestoreFailed,
+        `restore(): the restored data could not be swapped into ${target}, and putting the original back failed too (${undoError instanceof Error ? undoError.message : String(undoError)}); the original is in ${retired} and the next open puts it back`,
+        { cause: error },
+      );
+    }
+    throw new DatabaseError(DatabaseErrorCode.RestoreFailed, `restore(): the restored data could not be swapped into ${target} and read back; the database was left as it was`, { cause: error });
   }
   host.adopt(next);
-  await fs.rm(retired, { recursive: true, force: true }).catch(() => undefined);
-  await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  await writeJournal(fs, target, staging, retired, "committed");
+  await recoverInterruptedRestore(target, fs); // removes the retired original and the journal
 }
 
 /**
  * Elsewhere (IndexedDB, OPFS), where the storage cannot be swapped from
- * here: the backup is opened in memory and its entities replace this
- * database's in one transaction. Tables created by application migrations are
- * not copied in this mode.
+ * here: the backup is opened in memory, checked, and its entities and
+ * metadata replace this database's in one transaction. Tables created by
+ * application migrations are not copied in this mode.
  */
 async function restoreByCopy(host: RestoreHost, archive: Blob): Promise<void> {
   const source = await openAside(archive, undefined, undefined);
   let entities;
+  let meta: { key: string; value: string }[] = [];
   try {
     entities = await selectAll(source);
+    if ((await source.query<{ present: boolean }>("SELECT to_regclass('kalphite_meta') IS NOT NULL AS present")).rows[0]?.present) {
+      meta = (await source.query<{ key: string; value: string }>("SELECT key, value::text AS value FROM kalphite_meta")).rows;
+    }
   } finally {
     await source.close().catch(() => undefined);
   }
+  // Keys and values stay in stored form: parsed without decoding, written back as they were.
+  const metaJson = meta.length > 0 ? JSON.stringify(Object.fromEntries(meta.map(({ key, value }) => [key, JSON.parse(value) as unknown]))) : undefined;
   await host.current().transaction(async (tx) => {
-    await tx.exec("DELETE FROM kalphite_entities");
-    if (entities.length > 0) await writeRows(tx, JSON.stringify(entities), [], false);
+    await tx.exec("DELETE FROM kalphite_entities; DELETE FROM kalphite_meta;");
+    await writeRows(tx, { entitiesJson: entities.length > 0 ? stringifyStored(entities) : undefined, deletes: [], meta: { setJson: metaJson, deleteKeys: [] } }, { measure: false });
   });
 }
 
@@ -128,9 +191,17 @@ async function restoreByCopy(host: RestoreHost, archive: Blob): Promise<void> {
  * Replaces the database's contents with a checked archive (see
  * `readBackupArchive`). On any failure the database is left as it was.
  */
-export function restoreArchive(host: RestoreHost, archive: Blob): Promise<void> {
+export async function restoreArchive(host: RestoreHost, archive: Blob, options: RestoreOptions = {}): Promise<void> {
   const { location } = host;
   if (location.kind === "memory") return restoreInMemory(host, archive);
-  if (location.kind === "directory") return restoreDirectory(host, archive, location.path);
+  if (location.kind === "directory") return restoreDirectory(host, archive, location.path, options.fs ?? (await nodeFs()));
   return restoreByCopy(host, archive);
+}
+
+/**
+ * Before a directory database opens: finishes or undoes a restore a crash
+ * interrupted (see restore-journal.ts).
+ */
+export async function recoverDirectory(path: string, options: RestoreOptions = {}): Promise<RecoveryOutcome> {
+  return recoverInterruptedRestore(path.replace(/[\\/]+$/, ""), options.fs ?? (await nodeFs()));
 }

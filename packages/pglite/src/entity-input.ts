@@ -1,14 +1,8 @@
-import type { FlushChange } from "@kalphite/flush";
+import { NonRetriableError, type FlushChange } from "@kalphite/flush";
 import { ValidationError, validateEntity, type Entity, type EntitySchema } from "@kalphite/store";
-import type { EntityKey } from "./entity-sql";
+import type { EntityKey, MetaWrite, RowWrite } from "./entity-sql";
 import { DatabaseError, DatabaseErrorCode } from "./errors";
-
-/** A write ready for `writeRows`: unique keys, validated entities. */
-export interface PreparedWrite {
-  /** The entities to upsert as one JSON array, or undefined when there are none. */
-  readonly entitiesJson: string | undefined;
-  readonly deletes: readonly EntityKey[];
-}
+import { UnstorableValue, encodeJson, encodeString, stringifyStored } from "./stored-json";
 
 const keyOf = (type: string, id: string) => `${type}\u0000${id}`;
 
@@ -71,48 +65,129 @@ function dedupe(entities: Entity[]): Entity[] {
   return byKey.size === entities.length ? entities : [...byKey.values()];
 }
 
+/** Why a change of a flush batch can never be stored. */
+interface Refusal {
+  readonly change: FlushChange;
+  readonly reason: string;
+}
+
+function describeChange(change: Partial<FlushChange> | null): string {
+  const type = typeof change?.entityType === "string" ? change.entityType : "entity";
+  return typeof change?.entityId === "string" ? `${type} "${change.entityId}"` : type;
+}
+
+function refusedBatch(refusals: readonly Refusal[], cause: unknown): NonRetriableError {
+  const shown = refusals.slice(0, 5).map((r) => `${describeChange(r.change)} (${r.reason})`);
+  const more = refusals.length > shown.length ? `; and ${refusals.length - shown.length} more` : "";
+  const what = refusals.length === 1 ? "a change" : `${refusals.length} changes`;
+  return new NonRetriableError(`flush target: ${what} can never be stored: ${shown.join("; ")}${more}. Nothing of the batch was written.`, {
+    cause,
+    changes: refusals.map((r) => r.change),
+  });
+}
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The metadata part of a write: keys with a value are set, keys whose value is `undefined` are removed. */
+export function prepareMeta(meta: unknown, where: string): MetaWrite | undefined {
+  if (meta === undefined) return undefined;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw invalidArgument(`${where}: meta must be an object of key → JSON value`);
+  const set: Record<string, unknown> = {};
+  const deleteKeys: string[] = [];
+  let any = false;
+  for (const [key, value] of Object.entries(meta)) {
+    if (value === undefined) {
+      deleteKeys.push(encodeString(key));
+      continue;
+    }
+    try {
+      set[encodeString(key)] = encodeJson(value);
+    } catch (error) {
+      if (!(error instanceof UnstorableValue)) throw error;
+      throw new ValidationError(undefined, undefined, [{ message: `meta ${JSON.stringify(key)}: ${error.message}`, path: error.path }]);
+    }
+    any = true;
+  }
+  if (!any && deleteKeys.length === 0) return undefined;
+  return { setJson: any ? JSON.stringify(set) : undefined, deleteKeys };
+}
+
 /**
- * A flush batch: every change checked (a malformed one refuses the whole
- * batch), upserts validated, and each `(type, id)` reduced to its last change.
- * @throws DatabaseError `INVALID_ARGUMENT`, ValidationError
+ * A flush batch: every change checked, upserts validated, each `(type, id)`
+ * reduced to its last change, the entities and the metadata put in stored
+ * form. A change that can never be stored (malformed, failing the schema,
+ * holding a bigint or a lone surrogate) refuses the whole batch with a
+ * `NonRetriableError` naming every such change (`changes`): the engine then
+ * keeps those aside and delivers the rest. Metadata that cannot be stored
+ * refuses the batch the same way, naming all its changes.
+ * @throws NonRetriableError
  */
-export function prepareChanges(schema: EntitySchema | undefined, changes: readonly FlushChange[]): PreparedWrite {
-  if (!Array.isArray(changes)) throw invalidArgument("flush target: changes must be an array of FlushChange");
+export function prepareChanges(schema: EntitySchema | undefined, changes: readonly FlushChange[], meta?: unknown): RowWrite {
+  if (!Array.isArray(changes)) throw new NonRetriableError("flush target: changes must be an array of FlushChange");
+  const refusals: Refusal[] = [];
+  let cause: unknown;
+  const refuse = (change: FlushChange, reason: string, error?: unknown) => {
+    refusals.push({ change, reason });
+    cause ??= error ?? new DatabaseError(DatabaseErrorCode.InvalidArgument, reason);
+  };
   const last = new Map<string, FlushChange>();
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i] as Partial<FlushChange> | null;
-    const where = `flush target: change ${i}`;
-    if (typeof change !== "object" || change === null) throw invalidArgument(`${where} is not an object; nothing was written`);
+    if (typeof change !== "object" || change === null) {
+      refuse(change as unknown as FlushChange, `change ${i} is not an object`);
+      continue;
+    }
     const { operation, entityType, entityId, entity } = change;
-    if (operation !== "upsert" && operation !== "delete") throw invalidArgument(`${where} has operation ${JSON.stringify(operation)}; nothing was written`);
-    checkKeyPart(entityType, "entityType", where);
-    checkKeyPart(entityId, "entityId", where);
+    if (operation !== "upsert" && operation !== "delete") {
+      refuse(change as FlushChange, `change ${i} has operation ${JSON.stringify(operation)}`);
+      continue;
+    }
+    if (typeof entityType !== "string" || entityType === "" || typeof entityId !== "string" || entityId === "") {
+      refuse(change as FlushChange, `change ${i} needs a non-empty entityType and entityId`);
+      continue;
+    }
     if (operation === "upsert" && (typeof entity !== "object" || entity === null || entity.id !== entityId || entity.type !== entityType)) {
-      throw invalidArgument(`${where} is an upsert of ${entityType} "${entityId}" whose entity is missing or has another id/type; nothing was written`);
+      refuse(change as FlushChange, "an upsert whose entity is missing or has another id/type");
+      continue;
     }
     last.set(keyOf(entityType, entityId), change as FlushChange);
   }
   const upserts: Entity[] = [];
+  const upsertChanges: FlushChange[] = [];
   const deletes: EntityKey[] = [];
   for (const change of last.values()) {
-    if (change.operation === "delete") deletes.push({ type: change.entityType, id: change.entityId });
-    else upserts.push(validate(schema, change.entity, change.entityType, change.entityId));
+    if (change.operation === "delete") {
+      deletes.push({ type: encodeString(change.entityType), id: encodeString(change.entityId) });
+      continue;
+    }
+    try {
+      upserts.push(validate(schema, change.entity, change.entityType, change.entityId));
+      upsertChanges.push(change);
+    } catch (error) {
+      refuse(change, reasonOf(error), error);
+    }
   }
-  return { entitiesJson: upserts.length > 0 ? JSON.stringify(upserts) : undefined, deletes };
+  const entitiesJson = upserts.length === 0 ? undefined : stringifyStored(upserts, (i, error) => {
+    refuse(upsertChanges[i]!, `${error.path.length > 0 ? `${error.path.map(String).join(".")}: ` : ""}${error.message}`, error);
+  });
+  let metaWrite: MetaWrite | undefined;
+  try {
+    metaWrite = prepareMeta(meta, "flush target");
+  } catch (error) {
+    for (const change of changes) refuse(change, `the batch's ${reasonOf(error)}`, error);
+    if (changes.length === 0) throw new NonRetriableError(`flush target: the batch's meta can never be stored: ${reasonOf(error)}`, { cause: error });
+  }
+  if (refusals.length > 0) throw refusedBatch(refusals, cause);
+  return { entitiesJson, deletes, meta: metaWrite };
 }
 
-/** Bytes of `text` in UTF-8. */
-export function utf8Length(text: string): number {
-  const buffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: "utf8"): number } }).Buffer;
-  if (buffer !== undefined) return buffer.byteLength(text, "utf8");
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 2; // a surrogate pair: 4 bytes for 2 code units
-      i++;
-    } else if (c > 0x7ff) bytes += 2;
-    else if (c > 0x7f) bytes += 1;
-  }
-  return bytes;
+/**
+ * The stored-form JSON array of validated entities.
+ * @throws ValidationError naming the first entity (and path) that cannot be stored
+ */
+export function storedEntitiesJson(entities: readonly Entity[]): string {
+  return stringifyStored(entities, (i, error) => {
+    const entity = entities[i]!;
+    throw new ValidationError(entity.type, entity.id, [{ message: error.message, path: error.path }]);
+  });
 }

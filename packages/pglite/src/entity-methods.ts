@@ -1,19 +1,25 @@
-import type { FlushChange } from "@kalphite/flush";
+import type { FlushBatchContext, FlushChange } from "@kalphite/flush";
 import { compareKeys, type BaseEntity, type Entity, type EntitySchema } from "@kalphite/store";
-import { checkKeyPart, prepareChanges, prepareMany, prepareOne } from "./entity-input";
+import { checkKeyPart, prepareChanges, prepareMany, prepareMeta, prepareOne, storedEntitiesJson } from "./entity-input";
 import {
   countRows,
   deleteIds,
   selectAll,
   selectById,
   selectByType,
+  selectMeta,
   selectWhere,
   writeRows,
   type Queryable,
+  type WriteCheck,
   type WriteOutcome,
 } from "./entity-sql";
 import { DatabaseError, DatabaseErrorCode } from "./errors";
 import { buildFindQuery, type FindOptions } from "./find-query";
+import { toTargetError } from "./target-errors";
+
+/** What `applyChanges` reads of a target call's context: `meta`, written with the batch. */
+export type ApplyContext = Partial<FlushBatchContext>;
 
 /**
  * The entity reads and writes, on the database and on a transaction handle
@@ -39,10 +45,26 @@ export interface EntityOperations {
   deleteMany(entityType: string, ids: Iterable<string>): Promise<number>;
   /**
    * Applies a flush batch in one SQL statement (all or nothing): each
-   * `(type, id)` ends in its last change. A malformed change or invalid entity
-   * refuses the whole batch. This is what `createFlushTarget(db)` calls.
+   * `(type, id)` ends in its last change, and `context.meta` (key → JSON
+   * value; `undefined` removes the key) is written to the metadata table in
+   * the same statement, so the entities and, say, a sync cursor become durable
+   * together or not at all. This is what `createFlushTarget(db)` calls.
+   *
+   * A batch that can never be stored rejects with the flush engine's
+   * `NonRetriableError` (nothing written): malformed changes, entities failing
+   * the schema or holding a bigint or a lone surrogate (`changes` names them),
+   * `QUOTA_EXCEEDED` and Postgres data errors (`cause` keeps the original).
+   * Anything else (closed, not open yet, I/O) rejects as it is: retriable.
    */
-  applyChanges(changes: readonly FlushChange[]): Promise<void>;
+  applyChanges(changes: readonly FlushChange[], context?: ApplyContext): Promise<void>;
+  /** The metadata value of `key` (as written by a batch's `meta` or `setMeta`), or undefined. */
+  getMeta<T = unknown>(key: string): Promise<T | undefined>;
+  /**
+   * Writes one metadata key (a JSON value, stored like entities: any string
+   * round-trips); `undefined` removes it. Not counted against `maxStorageMB`.
+   * @throws ValidationError for a value that cannot be stored
+   */
+  setMeta(key: string, value: unknown): Promise<void>;
   /** The entity `(entityType, entityId)`, or undefined. */
   getById<T extends BaseEntity = Entity>(entityType: string, entityId: string): Promise<T | undefined>;
   /** Every entity of one type, in insertion order. */
@@ -67,10 +89,10 @@ export interface EntityOperations {
   find<T extends BaseEntity = Entity>(entityType: string, options?: FindOptions): Promise<T[]>;
 }
 
-/** A write about to run: its payload (for the quota) and the SQL that runs it. */
+/** A write about to run: whether it can grow the stored data (then the quota checks it) and the SQL that runs it. */
 export interface WritePlan {
-  readonly payload: string | undefined;
-  run(q: Queryable): Promise<WriteOutcome>;
+  readonly grows: boolean;
+  run(q: Queryable, check: WriteCheck): Promise<WriteOutcome>;
 }
 
 /** Where `EntityMethods` run their SQL: the database (locks, quota) or a transaction. */
@@ -80,7 +102,7 @@ export interface EntityHost {
   readonly measure: boolean;
   /** Checks the handle is usable, then runs `fn`. `what` names the operation in errors. */
   read<T>(what: string, fn: (q: Queryable) => Promise<T>): Promise<T>;
-  /** Checks the handle is usable, makes the plan (validation), checks the quota, runs it. */
+  /** Checks the handle is usable, makes the plan (validation), runs it with the quota's check. */
   write(what: string, plan: () => WritePlan): Promise<WriteOutcome>;
 }
 
@@ -107,16 +129,16 @@ export class EntityMethods implements EntityOperations {
     await this.#host.write("upsert", () => {
       checkKeyPart(entityType, "entityType", "upsert()");
       checkKeyPart(entityId, "entityId", "upsert()");
-      const payload = JSON.stringify([prepareOne(this.#host.schema, entityType, entityId, entity)]);
-      return { payload, run: (q) => writeRows(q, payload, [], this.#host.measure) };
+      const entitiesJson = storedEntitiesJson([prepareOne(this.#host.schema, entityType, entityId, entity)]);
+      return { grows: true, run: (q, check) => writeRows(q, { entitiesJson, deletes: [] }, check) };
     });
   }
 
   async upsertMany<T extends BaseEntity>(entities: Iterable<T>): Promise<number> {
     const outcome = await this.#host.write("upsertMany", () => {
       const prepared = prepareMany(this.#host.schema, entities);
-      const payload = prepared.length > 0 ? JSON.stringify(prepared) : undefined;
-      return { payload, run: (q) => writeRows(q, payload, [], this.#host.measure) };
+      const entitiesJson = prepared.length > 0 ? storedEntitiesJson(prepared) : undefined;
+      return { grows: true, run: (q, check) => writeRows(q, { entitiesJson, deletes: [] }, check) };
     });
     return outcome.upserted;
   }
@@ -125,7 +147,7 @@ export class EntityMethods implements EntityOperations {
     const outcome = await this.#host.write("delete", () => {
       checkKeyPart(entityType, "entityType", "delete()");
       checkKeyPart(entityId, "entityId", "delete()");
-      return { payload: undefined, run: (q) => writeRows(q, undefined, [{ type: entityType, id: entityId }], this.#host.measure) };
+      return { grows: false, run: (q, check) => deleteIds(q, entityType, [entityId], check.measure) };
     });
     return outcome.deleted > 0;
   }
@@ -138,15 +160,34 @@ export class EntityMethods implements EntityOperations {
       }
       const list = [...new Set(ids)];
       for (const id of list) checkKeyPart(id, "every id", "deleteMany()");
-      return { payload: undefined, run: (q) => (list.length > 0 ? deleteIds(q, entityType, list, this.#host.measure) : Promise.resolve({ upserted: 0, deleted: 0, sizeDelta: 0 })) };
+      return { grows: false, run: (q, check) => (list.length > 0 ? deleteIds(q, entityType, list, check.measure) : Promise.resolve({ upserted: 0, deleted: 0, sizeDelta: 0 })) };
     });
     return outcome.deleted;
   }
 
-  async applyChanges(changes: readonly FlushChange[]): Promise<void> {
-    await this.#host.write("flush batch", () => {
-      const { entitiesJson, deletes } = prepareChanges(this.#host.schema, changes);
-      return { payload: entitiesJson, run: (q) => writeRows(q, entitiesJson, deletes, this.#host.measure) };
+  async applyChanges(changes: readonly FlushChange[], context?: ApplyContext): Promise<void> {
+    try {
+      await this.#host.write("flush batch", () => {
+        const write = prepareChanges(this.#host.schema, changes, context?.meta);
+        return { grows: write.entitiesJson !== undefined, run: (q, check) => writeRows(q, write, check) };
+      });
+    } catch (error) {
+      throw toTargetError(error, Array.isArray(changes) ? changes : []);
+    }
+  }
+
+  getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#host.read("getMeta", (q) => {
+      if (typeof key !== "string") throw new DatabaseError(DatabaseErrorCode.InvalidArgument, `getMeta(key): key must be a string, got ${typeof key}`);
+      return selectMeta(q, key) as Promise<T | undefined>;
+    });
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.#host.write("setMeta", () => {
+      if (typeof key !== "string") throw new DatabaseError(DatabaseErrorCode.InvalidArgument, `setMeta(key, value): key must be a string, got ${typeof key}`);
+      const meta = prepareMeta({ [key]: value }, "setMeta()");
+      return { grows: false, run: (q, check) => writeRows(q, { entitiesJson: undefined, deletes: [], meta }, check) };
     });
   }
 

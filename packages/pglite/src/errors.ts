@@ -45,7 +45,7 @@ export class DatabaseError<TCode extends DatabaseErrorCode = DatabaseErrorCode> 
 export class QuotaExceededError extends DatabaseError<"QUOTA_EXCEEDED"> {
   /** Bytes of entity data stored before the refused write. */
   readonly usedBytes: number;
-  /** Size of the refused write's payload, in bytes. */
+  /** The refused write's net growth of the stored data, in bytes (what it adds minus what it replaces or deletes). */
   readonly requestedBytes: number;
   /** `maxStorageMB` in bytes (MB = 1024 × 1024 bytes). */
   readonly limitBytes: number;
@@ -54,7 +54,7 @@ export class QuotaExceededError extends DatabaseError<"QUOTA_EXCEEDED"> {
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(2)} MB`;
     super(
       DatabaseErrorCode.QuotaExceeded,
-      `Storage quota exceeded: the database holds ${mb(usedBytes)} of entity data, this write adds ${mb(requestedBytes)}, the limit (maxStorageMB) is ${mb(limitBytes)}. Nothing was written; delete entities or raise maxStorageMB.`,
+      `Storage quota exceeded: the database holds ${mb(usedBytes)} of entity data, this write would grow it by ${mb(requestedBytes)}, the limit (maxStorageMB) is ${mb(limitBytes)}. Nothing was written; delete entities or raise maxStorageMB.`,
     );
     this.name = "QuotaExceededError";
     this.usedBytes = usedBytes;

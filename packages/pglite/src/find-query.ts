@@ -1,4 +1,5 @@
 import { DatabaseError, DatabaseErrorCode } from "./errors";
+import { encodeString, stringifyStoredValue } from "./stored-json";
 
 /** A value `find()` compares a field with: a JSON scalar. */
 export type FindScalar = string | number | boolean | null;
@@ -101,8 +102,9 @@ class SqlParams {
     this.values.push(value);
     return `$${this.values.length}`;
   }
+  /** A JSON value in stored form (see stored-json.ts), so it compares with what is stored. */
   json(value: unknown): string {
-    return `${this.add(JSON.stringify(value))}::jsonb`;
+    return `${this.add(stringifyStoredValue(value))}::jsonb`;
   }
 }
 
@@ -157,17 +159,17 @@ function checkCount(value: unknown, name: string): number | undefined {
   return value;
 }
 
-/** Compiles a `find()` into one parameterised SELECT of `data`. @throws DatabaseError `INVALID_QUERY` */
+/** Compiles a `find()` into one parameterised SELECT of `data::text` (stored form). @throws DatabaseError `INVALID_QUERY` */
 export function buildFindQuery(entityType: string, options: FindOptions = {}): { sql: string; params: unknown[] } {
   if (typeof options !== "object" || options === null) throw invalidQuery("find(entityType, options): options must be an object");
   const params = new SqlParams();
-  const conditions = [`type = ${params.add(entityType)}`];
+  const conditions = [`type = ${params.add(encodeString(entityType))}`];
   const where = options.where ?? {};
   if (typeof where !== "object" || where === null) throw invalidQuery("find(): where must be an object of field conditions");
   for (const [field, condition] of Object.entries(where)) {
     if (condition !== undefined) conditions.push(...compileCondition(field, condition, params));
   }
-  let sql = `SELECT data FROM kalphite_entities WHERE ${conditions.join(" AND ")} ORDER BY ${compileOrder(options.orderBy)}`;
+  let sql = `SELECT data::text FROM kalphite_entities WHERE ${conditions.join(" AND ")} ORDER BY ${compileOrder(options.orderBy)}`;
   const limit = checkCount(options.limit, "limit");
   const offset = checkCount(options.offset, "offset");
   if (limit !== undefined) sql += ` LIMIT ${params.add(limit)}`;
@@ -175,8 +177,28 @@ export function buildFindQuery(entityType: string, options: FindOptions = {}): {
   return { sql, params: params.values };
 }
 
-/** The name of the index on `field` (quoted identifier, ≤ 63 bytes). */
+const shortName = (base: string) => {
+  if (base.length <= 63) return base;
+  let hash = 0;
+  for (let i = 0; i < base.length; i++) hash = (Math.imul(hash, 31) + base.charCodeAt(i)) | 0;
+  return `${base.slice(0, 54)}_${(hash >>> 0).toString(16).padStart(8, "0")}`;
+};
+
+/**
+ * The name of the index on `field` (quoted identifier, ≤ 63 bytes):
+ * `kalphite_idx.<field>`, the dotted path kept as it is. Segments are
+ * identifiers, so no two fields share a name (`a.b` and `a__b` differ).
+ */
 export function indexName(field: string): string {
+  return `"${shortName(`kalphite_idx.${checkFieldPath(field).join(".")}`)}"`;
+}
+
+/**
+ * The name the index on `field` had before 0.2, which joined segments with
+ * `__` (so `a.b` and `a__b` collided). `createIndex` drops such an index when
+ * it indexes the same expression, and `dropIndex` drops it too.
+ */
+export function legacyIndexName(field: string): string {
   const base = `kalphite_idx_${checkFieldPath(field).join("__")}`;
   if (base.length <= 63) return `"${base}"`;
   let hash = 0;
@@ -192,4 +214,18 @@ export function createIndexSql(field: string): string {
 /** `DROP INDEX` of `createIndexSql(field)`. */
 export function dropIndexSql(field: string): string {
   return `DROP INDEX IF EXISTS ${indexName(field)}`;
+}
+
+/** The index definitions (without their names) of the current and the legacy index of `field`. */
+export function indexDefinitionsSql(field: string): { sql: string; params: [string[]]; current: string; legacy: string } {
+  const current = indexName(field).slice(1, -1);
+  const legacy = legacyIndexName(field).slice(1, -1);
+  return {
+    current,
+    legacy,
+    sql: `SELECT c.relname AS name, regexp_replace(pg_get_indexdef(c.oid), '^CREATE INDEX ("[^"]*"|\\S+) ', '') AS definition
+      FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+      WHERE i.indrelid = 'kalphite_entities'::regclass AND c.relname = ANY($1::text[])`,
+    params: [[current, legacy]],
+  };
 }

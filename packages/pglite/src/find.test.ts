@@ -108,13 +108,61 @@ describe("find() in SQL", () => {
         await db.pglite.exec("RESET enable_seqscan");
       }
     };
-    expect(await plan({ where: { rank: 3 } })).toContain("kalphite_idx_rank");
-    expect(await plan({ where: { rank: { gt: 1, lte: 3 } } })).toContain("kalphite_idx_rank");
-    expect(await plan({ where: { "meta.size": { in: [2, 10] } } })).toContain("kalphite_idx_meta__size");
-    expect(await plan({ orderBy: "rank", limit: 3 })).toMatch(/Index Scan using "?kalphite_idx_rank/);
+    expect(await plan({ where: { rank: 3 } })).toContain("kalphite_idx.rank");
+    expect(await plan({ where: { rank: { gt: 1, lte: 3 } } })).toContain("kalphite_idx.rank");
+    expect(await plan({ where: { "meta.size": { in: [2, 10] } } })).toContain("kalphite_idx.meta.size");
+    expect(await plan({ orderBy: "rank", limit: 3 })).toMatch(/Index Scan using "kalphite_idx\.rank"/);
     expect(ids(await db.find("item", { where: { "meta.size": 10 } }))).toEqual(["a", "e"]);
     await db.dropIndex("meta.size");
-    expect(await plan({ where: { "meta.size": 10 } })).not.toContain("kalphite_idx_meta__size");
+    expect(await plan({ where: { "meta.size": 10 } })).not.toContain("kalphite_idx.meta.size");
+  });
+
+  const indexes = async () =>
+    (await db.pglite.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'kalphite_entities' AND indexname LIKE 'kalphite_idx%' ORDER BY 1")).rows.map((r) => r.name);
+
+  it("gives a.b and a__b indexes of their own: creating or dropping one leaves the other", async () => {
+    await db.createIndex("a.b");
+    await db.createIndex("a__b");
+    expect(await indexes()).toEqual(["kalphite_idx.a.b", "kalphite_idx.a__b", "kalphite_idx.rank"]);
+    await db.dropIndex("a.b");
+    expect(await indexes()).toEqual(["kalphite_idx.a__b", "kalphite_idx.rank"]);
+    await db.dropIndex("a__b");
+    const long = `${"segment_".repeat(8)}x.${"more_".repeat(6)}y`;
+    await db.createIndex(long);
+    await db.createIndex(long.replace(".", "__"));
+    expect(new Set(await indexes()).size).toBe(3);
+    await db.dropIndex(long);
+    await db.dropIndex(long.replace(".", "__"));
+  });
+
+  it("replaces an index made under the old name (segments joined by __) for the same field, and leaves another field's alone", async () => {
+    // What the previous version's createIndex("x.y") and createIndex("a__b") made.
+    await db.pglite.exec(`CREATE INDEX "kalphite_idx_x__y" ON kalphite_entities (type, (NULLIF(data -> 'x' -> 'y', 'null'::jsonb)))`);
+    await db.pglite.exec(`CREATE INDEX "kalphite_idx_a__b" ON kalphite_entities (type, (NULLIF(data -> 'a__b', 'null'::jsonb)))`);
+    await db.createIndex("x.y");
+    await db.createIndex("a.b"); // the legacy name matches, the definition does not: kept
+    expect(await indexes()).toEqual(["kalphite_idx.a.b", "kalphite_idx.rank", "kalphite_idx.x.y", "kalphite_idx_a__b"]);
+    await db.dropIndex("a__b"); // its legacy index is the same definition: dropped with it
+    await db.dropIndex("a.b");
+    await db.dropIndex("x.y");
+    expect(await indexes()).toEqual(["kalphite_idx.rank"]);
+  });
+
+  it("orders strings by code point, and query() orders them the same way", async () => {
+    const words = ["😀", "～", "\uffff", "a", "𝄞", "Z", "é", "", "\u0000x", "\ufdd0"];
+    await db.pglite.exec("DELETE FROM kalphite_entities");
+    await db.upsertMany(words.map((title, i) => ({ id: `w${i}`, type: "word", title })));
+    const byCodePoint = [...words].sort((a, b) => {
+      const [x, y] = [[...a].map((c) => c.codePointAt(0)!), [...b].map((c) => c.codePointAt(0)!)];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    });
+    const titles = (list: readonly { title?: unknown }[]) => list.map((e) => e.title);
+    const plain = byCodePoint.filter((w) => !w.includes("\u0000") && !w.includes("\ufdd0"));
+    // Strings holding U+0000 or U+FDD0 order by their stored form in SQL (see stored-json.ts); the rest by code point.
+    expect(titles(await db.find<Item>("word", { orderBy: "title" })).filter((t) => plain.includes(t as string))).toEqual(plain);
+    expect(titles(await db.query<{ title: string }>("word", undefined, "title"))).toEqual(byCodePoint);
+    expect(titles(await db.find<Item>("word", { where: { title: { gt: "～" } } })).sort()).toEqual(["😀", "𝄞", "\uffff"].sort());
   });
 });
 

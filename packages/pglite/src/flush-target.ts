@@ -15,5 +15,5 @@ import type { EntityOperations } from "./entity-methods";
  * const store = KalphiteStore(schema, { sink: engine });
  */
 export function createFlushTarget(db: Pick<EntityOperations, "applyChanges">): FlushTarget {
-  return (changes) => db.applyChanges(changes);
+  return (changes, context) => db.applyChanges(changes, context);
 }

@@ -1,7 +1,9 @@
 import { ValidationError } from "@kalphite/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { NonRetriableError } from "@kalphite/flush";
 import { DatabaseError } from "./errors";
+import { batchContext, upsertChange } from "./test-fixtures/changes";
 import { FrontendDatabase, createFrontendDatabase } from "./frontend-database";
 
 // One PGlite instance for the whole file: each costs seconds and hundreds of MB.
@@ -127,14 +129,13 @@ describe("entities", () => {
     expect(await db.count()).toBe(0);
   });
 
-  it("validates flush batches too: an invalid entity refuses the whole batch", async () => {
+  it("validates flush batches too: an invalid entity refuses the whole batch, as a NonRetriableError naming it", async () => {
     const target = db.asFlushTarget();
-    await expect(
-      target([
-        { operation: "upsert", entityType: "todo", entityId: "1", entity: todo("1"), timestamp: 0 },
-        { operation: "upsert", entityType: "todo", entityId: "2", entity: { id: "2", type: "todo", title: "" } as never, timestamp: 0 },
-      ]),
-    ).rejects.toMatchObject({ name: "ValidationError", entityId: "2" });
+    const bad = upsertChange({ id: "2", type: "todo", title: "" } as never);
+    const error = await target([upsertChange(todo("1")), bad], batchContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonRetriableError);
+    expect(error).toMatchObject({ message: expect.stringContaining('todo "2"'), changes: [bad] });
+    expect((error as NonRetriableError).cause).toBeInstanceOf(ValidationError);
     expect(await db.count()).toBe(0);
   });
 
@@ -183,10 +184,13 @@ describe("entities", () => {
     await expect(db.upsertMany(42 as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
-  it("reports a value Postgres cannot store as a DatabaseError and writes nothing", async () => {
-    const error = await db.upsert("note", "nul", { text: "a\u0000b" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DatabaseError);
-    expect(error).toMatchObject({ code: "QUERY_FAILED", message: expect.stringContaining("upsert failed") });
+  it("refuses a value no database can store (a bigint, a lone surrogate) with a ValidationError naming the path; writes nothing", async () => {
+    for (const [value, path] of [[{ n: 1n }, "n"], [{ list: ["ok", "\ud800"] }, "list.1"], [{ ["\udc00key"]: 1 }, "\udc00key"]] as const) {
+      const error = await db.upsert("note", "bad", value).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ entityType: "note", entityId: "bad", message: expect.stringContaining(`${path}:`) });
+      await expect(db.upsertMany([{ id: "ok", type: "note" }, { id: "bad", type: "note", ...value }])).rejects.toBeInstanceOf(ValidationError);
+    }
     expect(await db.count()).toBe(0);
   });
 });

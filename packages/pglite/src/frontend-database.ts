@@ -3,18 +3,33 @@ import type { FlushChange, FlushTarget } from "@kalphite/flush";
 import type { BaseEntity, Entity } from "@kalphite/store";
 import { readBackupArchive } from "./backup-archive";
 import { resolveConfig, type DatabaseConfig, type ResolvedConfig } from "./config";
-import { openPGlite, restoreArchive } from "./database-restore";
-import { EntityMethods, type EntityOperations } from "./entity-methods";
+import { openPGlite, recoverDirectory, restoreArchive } from "./database-restore";
+import { EntityMethods, type ApplyContext, type EntityOperations } from "./entity-methods";
 import { measureStoredBytes } from "./entity-sql";
 import { DatabaseError, DatabaseErrorCode, toDatabaseError } from "./errors";
 import { TRANSITIONS, type DatabaseState } from "./database-state";
-import { createIndexSql, dropIndexSql, type FindOptions } from "./find-query";
+import { createIndexSql, dropIndexSql, indexDefinitionsSql, type FindOptions } from "./find-query";
 import { appVersion, migrateApp, migrateBuiltin } from "./migrator";
 import { StorageQuota, type StorageUsage } from "./storage-quota";
 import { pgliteDataDir } from "./storage-location";
 import { runTransaction, type DatabaseTransaction } from "./transaction-scope";
 
 const noop = () => undefined;
+
+/**
+ * Creates the index on `field` when missing, and drops an index an older
+ * version made for the same expression under its legacy name (whose scheme
+ * let `a.b` and `a__b` collide: the definitions are compared, so the other
+ * field's index is left alone).
+ */
+async function ensureIndex(pg: PGlite, field: string): Promise<void> {
+  await pg.exec(createIndexSql(field));
+  const { sql, params, current, legacy } = indexDefinitionsSql(field);
+  const { rows } = await pg.query<{ name: string; definition: string }>(sql, params);
+  const mine = rows.find((row) => row.name === current)?.definition;
+  const old = rows.find((row) => row.name === legacy)?.definition;
+  if (mine !== undefined && old === mine) await pg.exec(`DROP INDEX IF EXISTS "${legacy}"`);
+}
 
 /**
  * The local database: a real Postgres (PGlite, in WASM) holding entities as
@@ -49,11 +64,14 @@ export class FrontendDatabase implements EntityOperations {
       read: (what, fn) => this.#run(what, (pg) => fn(pg)),
       write: (what, plan) =>
         this.#run(what, async (pg) => {
-          const { payload, run } = plan();
-          this.#quota.check(payload);
-          const outcome = await run(pg);
-          this.#quota.add(outcome.sizeDelta);
-          return outcome;
+          const { grows, run } = plan();
+          try {
+            const outcome = await run(pg, { measure: this.#quota.enabled, allowedGrowth: grows ? this.#quota.allowedGrowth() : undefined });
+            this.#quota.add(outcome.sizeDelta);
+            return outcome;
+          } catch (error) {
+            throw this.#quota.refusal(error) ?? error;
+          }
         }),
     });
   }
@@ -138,6 +156,7 @@ export class FrontendDatabase implements EntityOperations {
       this.#transition("opening");
       let pg: PGlite | undefined;
       try {
+        if (this.#config.location.kind === "directory") await recoverDirectory(this.#config.location.path);
         pg = await openPGlite(pgliteDataDir(this.#config.location));
         await migrateBuiltin(pg);
       } catch (error) {
@@ -166,7 +185,7 @@ export class FrontendDatabase implements EntityOperations {
     try {
       if (this.#config.enableMigrations) await migrateApp(pg, this.#config.migrations, Number.POSITIVE_INFINITY);
     } finally {
-      for (const field of this.#config.indexes) await pg.exec(createIndexSql(field));
+      for (const field of this.#config.indexes) await ensureIndex(pg, field);
     }
   }
 
@@ -207,8 +226,16 @@ export class FrontendDatabase implements EntityOperations {
     return this.#entities.deleteMany(entityType, ids);
   }
   /** {@inheritDoc EntityOperations.applyChanges} */
-  applyChanges(changes: readonly FlushChange[]): Promise<void> {
-    return this.#entities.applyChanges(changes);
+  applyChanges(changes: readonly FlushChange[], context?: ApplyContext): Promise<void> {
+    return this.#entities.applyChanges(changes, context);
+  }
+  /** {@inheritDoc EntityOperations.getMeta} */
+  getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#entities.getMeta<T>(key);
+  }
+  /** {@inheritDoc EntityOperations.setMeta} */
+  setMeta(key: string, value: unknown): Promise<void> {
+    return this.#entities.setMeta(key, value);
   }
   /** {@inheritDoc EntityOperations.getById} */
   getById<T extends BaseEntity = Entity>(entityType: string, entityId: string): Promise<T | undefined> {
@@ -247,26 +274,29 @@ export class FrontendDatabase implements EntityOperations {
     return this.#run("transaction", (pg) => runTransaction(pg, this.#config.schema, this.#quota, fn), false);
   }
 
-  /** A `FlushTarget` writing each batch through `applyChanges` (one statement, all or nothing). */
+  /** A `FlushTarget` writing each batch and its `context.meta` through `applyChanges` (one statement, all or nothing). */
   asFlushTarget(): FlushTarget {
-    return (changes) => this.applyChanges(changes);
+    return (changes, context) => this.applyChanges(changes, context);
   }
 
   // ---- indexes, migrations, storage -------------------------------------
 
   /**
    * Indexes `field` (dotted for nested fields) for `find()`: equality, ranges
-   * and ordering on it use the index. Idempotent; the index persists.
+   * and ordering on it use the index. Idempotent; the index persists. An
+   * index an older version made for the same field under its old name is
+   * replaced.
    */
   createIndex(field: string): Promise<void> {
-    return this.#run("createIndex", async (pg) => {
-      await pg.exec(createIndexSql(field));
-    });
+    return this.#run("createIndex", (pg) => ensureIndex(pg, field));
   }
 
   /** Drops the index `createIndex(field)` made (no error when there is none). */
   dropIndex(field: string): Promise<void> {
     return this.#run("dropIndex", async (pg) => {
+      const { sql, params, legacy } = indexDefinitionsSql(field);
+      const { rows } = await pg.query<{ name: string }>(sql, params);
+      if (rows.some((row) => row.name === legacy)) await ensureIndex(pg, field); // drops the legacy one if it is this field's
       await pg.exec(dropIndexSql(field));
     });
   }
@@ -344,7 +374,10 @@ export class FrontendDatabase implements EntityOperations {
           {
             location: this.#config.location,
             current: () => this.#pg!,
-            prepare: (pg) => this.#prepare(pg),
+            prepare: async (pg) => {
+              await migrateBuiltin(pg); // a backup made by an older version gets Kalphite's newer tables
+              await this.#prepare(pg);
+            },
             adopt: (next) => {
               this.#pg = next;
             },

@@ -79,6 +79,7 @@ describe("migrations", () => {
       { scope: "app", version: 2, name: null },
       { scope: "kalphite", version: 1, name: "kalphite 1" },
       { scope: "kalphite", version: 2, name: "kalphite 2" },
+      { scope: "kalphite", version: 3, name: "kalphite 3" },
     ]);
     await db.upsert("todo", "t1", { title: "survives reopening" });
     await db.close();

@@ -1,5 +1,5 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
-import { CREATE_ENTITIES_SQL } from "./entity-sql";
+import { CREATE_CHECK_GROWTH_SQL, CREATE_ENTITIES_SQL, CREATE_META_SQL } from "./entity-sql";
 import { DatabaseError, DatabaseErrorCode, MigrationError, toDatabaseError } from "./errors";
 import type { Migration, MigrationContext } from "./migration-types";
 
@@ -14,6 +14,9 @@ const BUILTIN_MIGRATIONS: readonly { readonly version: number; readonly sql: str
   // Reads in collection order (getAll, hydrate) scan this index instead of
   // sorting: measured 610 -> 480 ms for 100,000 entities, against 435 ms unordered.
   { version: 2, sql: "CREATE INDEX IF NOT EXISTS kalphite_entities_seq ON kalphite_entities (seq)" },
+  // Metadata written in the same statement as a flush batch (getMeta/setMeta),
+  // and the quota check that runs inside write statements.
+  { version: 3, sql: `${CREATE_META_SQL};\n${CREATE_CHECK_GROWTH_SQL};` },
 ];
 
 /** The newest built-in schema version this code knows. */

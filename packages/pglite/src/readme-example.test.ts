@@ -39,7 +39,7 @@ it("the README example works", async () => {
 
   const engine = new MemoryFlushEngine({ flushTarget: createFlushTarget(db) });
   const store = KalphiteStore(schema, { sink: engine });
-  expect(await hydrate(store, db)).toBe(3);
+  expect(await hydrate(store, db)).toEqual({ loaded: 3, invalid: [] });
   store.todo.upsert("t5", { title: "From the store", done: false, priority: 1 });
   await engine.flush();
   expect(await db.getById("todo", "t5")).toMatchObject({ title: "From the store" });

@@ -1,7 +1,8 @@
-import type { FlushChange } from "@kalphite/flush";
+import { NonRetriableError, type FlushChange } from "@kalphite/flush";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { QuotaExceededError } from "./errors";
 import { createFrontendDatabase, type FrontendDatabase } from "./frontend-database";
+import { batchContext, deleteChange, upsertChange } from "./test-fixtures/changes";
 
 const MB = 1024 * 1024;
 let db: FrontendDatabase;
@@ -55,18 +56,62 @@ describe("maxStorageMB", () => {
     expect((await db.getByType("blob")).map((e) => e.id)).toEqual(["b", "c"]);
   });
 
-  it("refuses an upsertMany or a flush batch over the limit whole", async () => {
+  it("refuses an upsertMany or a flush batch over the limit whole; the target reports it as a NonRetriableError (cause QUOTA_EXCEEDED)", async () => {
     await expect(db.upsertMany([blob("a", 600_000), blob("b", 600_000)])).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
-    const changes: FlushChange[] = ["a", "b"].map((id) => ({ operation: "upsert", entityType: "blob", entityId: id, entity: blob(id, 600_000), timestamp: 0 }));
-    await expect(db.asFlushTarget()(changes)).rejects.toBeInstanceOf(QuotaExceededError);
+    const changes: FlushChange[] = ["a", "b"].map((id) => upsertChange(blob(id, 600_000)));
+    const error = await db.asFlushTarget()(changes, batchContext({ cursor: 1 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonRetriableError);
+    expect((error as NonRetriableError).cause).toBeInstanceOf(QuotaExceededError);
     expect(await db.count()).toBe(0);
+    expect(await db.getMeta("cursor")).toBeUndefined();
     // Deletes are always allowed, even in a batch at the limit.
     await db.upsert("blob", "a", blob("a", 900_000));
-    await db.applyChanges([{ operation: "delete", entityType: "blob", entityId: "a", timestamp: 0 }]);
+    await db.applyChanges([deleteChange("blob", "a")]);
     expect(await db.count()).toBe(0);
   });
 
+  it("counts net growth: at the limit, rewriting an entity at the same size or smaller passes", async () => {
+    await db.upsert("blob", "a", blob("a", 1000));
+    await db.upsert("blob", "big", blob("big", MB - 1200));
+    for (let i = 0; i < 3; i++) await db.upsert("blob", "a", { ...blob("a", 1000), data: String(i).repeat(1000) });
+    await db.upsert("blob", "a", blob("a", 10));
+    await db.asFlushTarget()([upsertChange(blob("big", MB - 1300))], batchContext());
+    await expect(db.upsert("blob", "a", blob("a", 5000))).rejects.toBeInstanceOf(QuotaExceededError);
+    expect((await db.getById<{ data: string } & { id: string; type: string }>("blob", "a"))?.data).toHaveLength(10);
+  });
+
+  it("passes a batch whose deletes free at least what its upserts add, even past the limit; refuses a growing one whole, deletes included", async () => {
+    await db.upsertMany([blob("old", 500_000), blob("keep", 400_000)]);
+    // Frees 500 KB, adds 450 KB: net growth < 0 passes although 0.9 MB + 450 KB > 1 MB.
+    await db.asFlushTarget()([deleteChange("blob", "old"), upsertChange(blob("new", 450_000))], batchContext());
+    expect((await db.getByType("blob")).map((e) => e.id)).toEqual(["keep", "new"]);
+    // Frees 450 KB, adds 700 KB: refused whole, the delete with it (the batch is atomic).
+    const error = await db.asFlushTarget()([deleteChange("blob", "new"), upsertChange(blob("huge", 700_000))], batchContext()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonRetriableError);
+    expect((error as NonRetriableError).cause).toMatchObject({ code: "QUOTA_EXCEEDED", limitBytes: MB });
+    expect((error as { cause: QuotaExceededError }).cause.requestedBytes).toBeGreaterThan(240_000);
+    expect((error as { cause: QuotaExceededError }).cause.requestedBytes).toBeLessThan(260_000);
+    expect((await db.getByType("blob")).map((e) => e.id)).toEqual(["keep", "new"]);
+  });
+
+  it("lets deletes and shrinking writes through when the data is already past the limit (a raw write or a lowered limit)", async () => {
+    await db.pglite.query("INSERT INTO kalphite_entities (type, id, data) VALUES ('blob', 'raw', $1::jsonb)", [JSON.stringify(blob("raw", 1_200_000))]);
+    await db.getStorageUsage();
+    await expect(db.upsert("blob", "tiny", { id: "tiny", type: "blob" })).rejects.toBeInstanceOf(QuotaExceededError);
+    await db.upsert("blob", "raw", blob("raw", 1_100_000)); // shrinks: passes
+    await db.asFlushTarget()([deleteChange("blob", "raw"), upsertChange({ id: "tiny", type: "blob" })], batchContext());
+    expect((await db.getAll()).map((e) => e.id)).toEqual(["tiny"]);
+  });
+
   it("counts a transaction's writes as they happen and forgets them when it rolls back", async () => {
+    await db.transaction(async (tx) => {
+      await tx.upsert("blob", "a", blob("a", 600_000));
+      await tx.upsert("blob", "a", blob("a", 600_000)); // the same size again: no growth
+      await tx.delete("blob", "a");
+      await tx.upsert("blob", "b", blob("b", 900_000));
+    });
+    expect((await db.getAll()).map((e) => e.id)).toEqual(["b"]);
+    await db.delete("blob", "b");
     await expect(
       db.transaction(async (tx) => {
         await tx.upsert("blob", "a", blob("a", 600_000));

@@ -1,4 +1,4 @@
-import { utf8Length } from "./entity-input";
+import { QUOTA_SQLSTATE } from "./entity-sql";
 import { QuotaExceededError } from "./errors";
 
 /** How much entity data the database holds, against `maxStorageMB`. */
@@ -17,11 +17,17 @@ export interface StorageUsage {
  * kept up to date by every write, which reports its own growth through
  * `RETURNING` — no size query per write (the running figure can drift by a
  * few bytes per row from a fresh measurement: Postgres packs small values'
- * headers when it stores them; `getStorageUsage()` re-measures). A write is refused when the used
- * size plus its payload (its JSON text, in UTF-8 bytes) would pass the limit;
- * the payload is counted whole even when it replaces entities, so the check
- * errs on the safe side. Postgres' own catalogs and table overhead are not
- * counted. Deletes are always allowed and free their bytes at once.
+ * headers when it stores them; `getStorageUsage()` re-measures).
+ *
+ * What a write is charged is its **net growth**, measured by the write
+ * statement itself: the stored size of what it upserts, minus the size of the
+ * rows it replaces, minus what its deletes free. The statement checks it
+ * (`kalphite_check_growth`) and fails as a whole when it is positive and would
+ * take the data past the limit, so a refused batch leaves nothing behind.
+ * Deletes, and writes that do not grow the data (a rewrite at the same size,
+ * a batch whose deletes free at least what it adds), always pass, even when
+ * the data is already past the limit. Postgres' own catalogs, table overhead
+ * and `kalphite_meta` are not counted.
  */
 export class StorageQuota {
   readonly #limit: number | undefined;
@@ -53,14 +59,24 @@ export class StorageQuota {
   }
 
   /**
-   * Throws `QuotaExceededError` when writing `payload` on top of the used size
-   * (plus `pending`: growth of an open transaction) would pass the limit.
+   * How many bytes a write may grow the stored data by, on top of the used
+   * size plus `pending` (growth of an open transaction); negative when the
+   * data is already past the limit (then only writes that do not grow pass).
+   * Undefined without a limit.
    */
-  check(payload: string | undefined, pending = 0): void {
-    if (this.#limit === undefined || payload === undefined) return;
-    const requested = utf8Length(payload);
-    const used = this.#used + pending;
-    if (used + requested > this.#limit) throw new QuotaExceededError(used, requested, this.#limit);
+  allowedGrowth(pending = 0): number | undefined {
+    return this.#limit === undefined ? undefined : this.#limit - this.#used - pending;
+  }
+
+  /**
+   * The `QuotaExceededError` for a write statement that failed its in-SQL
+   * check (`kalphite_check_growth`, SQLSTATE KQ001), or undefined when `error`
+   * is something else.
+   */
+  refusal(error: unknown, pending = 0): QuotaExceededError | undefined {
+    if (this.#limit === undefined || (error as { code?: unknown } | null)?.code !== QUOTA_SQLSTATE) return undefined;
+    const detail = Number((error as { detail?: unknown }).detail);
+    return new QuotaExceededError(this.#used + pending, Number.isFinite(detail) ? detail : 0, this.#limit);
   }
 
   /** Records a committed write's growth (negative for freed bytes). */

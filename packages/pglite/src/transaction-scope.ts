@@ -59,14 +59,13 @@ export async function runTransaction<T>(
         },
         async write(what, plan) {
           assertOpen(what);
-          const { payload, run } = plan();
-          quota.check(payload, growth);
+          const { grows, run } = plan();
           try {
-            const outcome = await run(tx);
+            const outcome = await run(tx, { measure: quota.enabled, allowedGrowth: grows ? quota.allowedGrowth(growth) : undefined });
             growth += outcome.sizeDelta;
             return outcome;
           } catch (error) {
-            throw toDatabaseError(error, `tx.${what}`);
+            throw quota.refusal(error, growth) ?? toDatabaseError(error, `tx.${what}`);
           }
         },
       };

@@ -13,7 +13,7 @@ if (dir === undefined) throw new Error("usage: print-hydrated-store.ts <database
 const db = new FrontendDatabase({ dbName: dir });
 await db.init();
 const store = KalphiteStore();
-const loaded = await hydrate(store, db);
+const { loaded } = await hydrate(store, db);
 await db.close();
 
 const collections = Object.fromEntries(store.types().map((type) => [type, [...store.getByType(type)]]));
