@@ -81,7 +81,7 @@ function mergeFields(a: EntityVersion, b: EntityVersion, newer: EntityVersion, v
     if (source !== undefined && Object.prototype.hasOwnProperty.call(source, key)) content[key] = source[key];
   }
   const hasContent = a.entity !== undefined || b.entity !== undefined;
-  const entity = hasContent ? ({ ...content, id: a.entityId, type: a.entityType } as Entity) : undefined;
+  const entity = hasContent ? ({ id: a.entityId, type: a.entityType, ...content } as Entity) : undefined;
   return {
     entityType: a.entityType,
     entityId: a.entityId,
