@@ -141,7 +141,7 @@ describe("restore() replaces the contents", () => {
       await db.upsert("todo", "local", { title: "replaced" });
       await db.pglite.query("INSERT INTO notes VALUES ('local', 'kept: app tables are not copied in this mode')");
       await restoreArchive(
-        { location: { kind: "other", dataDir: "idb://backup-copy" }, current: () => db.pglite, prepare: async () => undefined, adopt: () => expect.unreachable() },
+        { location: { kind: "other", dataDir: "idb://backup-copy" }, current: () => db.pglite as unknown as PGlite, prepare: async () => undefined, adopt: () => expect.unreachable() },
         await readBackupArchive(backup),
       );
       expect(await db.getAll()).toEqual(sourceEntities);

@@ -1,4 +1,5 @@
 import type { PGlite } from "@electric-sql/pglite";
+import type { PGliteHandle } from "./pglite-handle";
 import type { FlushChange, FlushTarget } from "@kalphite/flush";
 import type { BaseEntity, Entity } from "@kalphite/store";
 import { readBackupArchive } from "./backup-archive";
@@ -91,7 +92,7 @@ export class FrontendDatabase implements EntityOperations {
    * made through it bypass validation and the quota. It changes after `restore()`.
    * @throws DatabaseError `NOT_INITIALIZED` / `CLOSED`
    */
-  get pglite(): PGlite {
+  get pglite(): PGliteHandle {
     this.#assertUsable("pglite");
     return this.#pg!;
   }
