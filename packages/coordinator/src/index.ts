@@ -22,3 +22,15 @@ export type {
   ServerDeltaMessage,
   StateChangeCallback,
 } from "./types";
+export { createOptimisticClient } from "./optimistic-client";
+export type {
+  ClientMutator,
+  ClientMutatorTransaction,
+  EnginePatch,
+  MutatorArgs,
+  OptimisticClient,
+  OptimisticClientOptions,
+  OptimisticEngine,
+  RejectedOperation,
+  SpeculativeOperation,
+} from "./optimistic-client";

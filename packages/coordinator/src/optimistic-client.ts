@@ -1,0 +1,435 @@
+/**
+ * Speculative operations (Replicache-style) on a Kalphite store: the same
+ * named mutators the server runs, run at once against the store, sent to the
+ * server through a `ModernSyncEngine`, and rebased whenever the server's
+ * state arrives: pending effects undone, server state applied, the
+ * operations the server has not applied yet run again on the new state —
+ * written to the store as one batch, so subscribers and live views see one
+ * change per rebase and never an intermediate state.
+ *
+ *   mutate.x(...args) ── run on the store (one transaction) ── engine.executeOperation
+ *        │                                                        │
+ *        ▼                                                        ▼
+ *   pending: [op1, op2, …]  ◀── rebase ◀── onStatePatch (server state + the ops it applied)
+ *                           ◀── rebase ◀── onOperationFailed (rejected: rolled back, promise rejects)
+ */
+import type { Entity, KalphiteStore } from "@kalphite/store";
+import { EntitySlice } from "./entity-slice";
+import { Emitter } from "./emitter";
+import { CoordinatorError, CoordinatorErrorCode } from "./errors";
+import { applyPatch, applyPatchWithInverse, type Patch } from "./json-patch";
+import { formatPointer } from "./json-pointer";
+
+/** What a mutator reads and writes through on the client: the server's four methods (`MutatorTransaction`), plus `query`. */
+export interface ClientMutatorTransaction {
+  /** The entity `(type, id)` as this operation sees it, or `undefined`. */
+  get<TEntity extends Entity = Entity>(type: string, id: string): Promise<TEntity | undefined>;
+  /** Every entity of `type` as this operation sees it, ordered by id. */
+  getByType<TEntity extends Entity = Entity>(type: string): Promise<TEntity[]>;
+  /** `getByType` filtered by `predicate`. */
+  query<TEntity extends Entity = Entity>(type: string, predicate?: (entity: TEntity) => boolean): Promise<TEntity[]>;
+  /** Writes an entity (missing `id`/`type` are filled in). */
+  upsert(type: string, id: string, entity: Record<string, unknown>): Promise<void>;
+  /** Deletes `(type, id)` (a no-op when absent). */
+  delete(type: string, id: string): Promise<void>;
+  /** The engine's client id, when known. */
+  readonly clientId: string;
+  /** The operation's id at the engine; `0` during the first, speculative run (it is assigned when sent). */
+  readonly operationId: number;
+}
+
+/** A named operation: the same function the server runs, `(tx, ...args)`. */
+export type ClientMutator = (tx: ClientMutatorTransaction, ...args: any[]) => void | Promise<void>;
+
+/** The arguments of a mutator after `tx`. */
+export type MutatorArgs<TMutator> = TMutator extends (tx: any, ...args: infer TArgs) => any ? TArgs : never;
+
+/** The part of `ModernSyncEngine` the optimistic client uses (do not also bind the engine to the store). */
+export interface OptimisticEngine {
+  /** Queues and sends a named operation; the engine assigns its id. */
+  executeOperation(name: string, args: any[]): Promise<unknown>;
+  /** Operations sent and not yet confirmed, with their ids. */
+  getPendingOperations(): ReadonlyArray<{ id: number; name: string; clientId?: string }>;
+  /** Server state: entities, deletions, the operations it includes (`operations`), `reset` for a full state. */
+  onStatePatch(handler: (patch: EnginePatch) => void): unknown;
+  /** The server refused an operation (final). */
+  onOperationFailed(handler: (data: { operation: { id: number; clientId?: string }; error: string }) => void): unknown;
+}
+
+/** The fields of `StatePatch` (from `@kalphite/sync-ops`) the client reads. */
+export interface EnginePatch {
+  readonly operations?: ReadonlyArray<{ id: number; clientId?: string }>;
+  readonly entities?: readonly Entity[];
+  readonly deleted?: ReadonlyArray<{ entityType: string; entityId: string }>;
+  readonly reset?: boolean;
+}
+
+/** Options of `createOptimisticClient`. */
+export interface OptimisticClientOptions<TMutators extends Record<string, ClientMutator>> {
+  /** The store the operations run against. */
+  store: KalphiteStore<any>;
+  /** The sync engine (a `ModernSyncEngine`). */
+  engine: OptimisticEngine;
+  /** The named operations, the same ones the server has. */
+  mutators: TMutators;
+  /** Where errors no caller can receive go (a throwing listener). @default console.error */
+  onError?: (error: unknown) => void;
+}
+
+/** One operation the server has not settled yet. */
+export interface SpeculativeOperation {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  /** The engine's id, once sent. */
+  readonly operationId: number | undefined;
+}
+
+/** A rejected operation, as `on("rejected")` reports it. */
+export interface RejectedOperation extends SpeculativeOperation {
+  /** The server's reason, as a `CoordinatorError` with code `REJECTED` (its `cause` is the reason string). */
+  readonly error: CoordinatorError;
+}
+
+type ClientEvents = {
+  rejected: (operation: RejectedOperation) => void;
+  rebased: (info: { readonly replayed: number; readonly settled: number }) => void;
+};
+
+/** What `createOptimisticClient` returns. */
+export interface OptimisticClient<TMutators extends Record<string, ClientMutator>> {
+  /**
+   * `mutate.<name>(...args)`: runs the mutator on the store now, sends it, and
+   * resolves when the server has applied it; rejects with the mutator's own
+   * error (nothing applied, nothing sent) or the server's refusal
+   * (`REJECTED`, rolled back; later operations stay).
+   */
+  readonly mutate: { readonly [K in keyof TMutators]: (...args: MutatorArgs<TMutators[K]>) => Promise<void> };
+  /** `"rejected"` (an operation was rolled back) and `"rebased"` (server state applied). Returns the unsubscribe function. */
+  on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void;
+  /** Pending operations, oldest first. */
+  getPendingOperations(): SpeculativeOperation[];
+  /** Resolves once every queued run and rebase has finished. */
+  whenIdle(): Promise<void>;
+  /** Stops listening; pending promises stay unsettled, later `mutate` calls reject (`DISPOSED`). */
+  dispose(): void;
+}
+
+interface Op {
+  readonly name: string;
+  readonly args: unknown[];
+  operationId: number | undefined;
+  clientId: string | undefined;
+  /** Whole-store patches (paths `/<type>/<id>…`) of its current effect, and their inverse. */
+  patches: Patch[];
+  inverse: Patch[];
+  /** The server included it in a state we applied. */
+  applied: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+
+/**
+ * Creates the optimistic client. The engine's state patches and failures
+ * drive rebases; the engine's own queue gives retries and persistence.
+ *
+ * @example
+ * const mutators = { addTodo: async (tx, id: string, title: string) => tx.upsert("todo", id, { title, done: false }) };
+ * const client = createOptimisticClient({ store, engine, mutators });
+ * await client.mutate.addTodo("t1", "Buy milk"); // store.todo shows it at once; resolves once the server applied it
+ */
+export function createOptimisticClient<TMutators extends Record<string, ClientMutator>>(options: OptimisticClientOptions<TMutators>): OptimisticClient<TMutators> {
+  const { store, engine, mutators } = options;
+  if (typeof store?.transaction !== "function" || typeof store.applyPatches !== "function") {
+    throw new CoordinatorError(CoordinatorErrorCode.InvalidArgument, "createOptimisticClient: store must be a KalphiteStore (with transaction and applyPatches)");
+  }
+  for (const method of ["executeOperation", "getPendingOperations", "onStatePatch", "onOperationFailed"] as const) {
+    if (typeof engine?.[method] !== "function") throw new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `createOptimisticClient: engine.${method} must be a function (pass a ModernSyncEngine)`);
+  }
+  if (typeof mutators !== "object" || mutators === null) throw new CoordinatorError(CoordinatorErrorCode.InvalidArgument, "createOptimisticClient: mutators must be an object of functions");
+  for (const [name, fn] of Object.entries(mutators)) {
+    if (typeof fn !== "function") throw new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `createOptimisticClient: mutators.${name} must be a function`);
+  }
+  const reportError = options.onError ?? ((error: unknown) => console.error("[@kalphite/coordinator]", error));
+  const events = new Emitter<ClientEvents>((error) => reportError(error));
+  let pending: Op[] = [];
+  let disposed = false;
+  let knownClientId: string | undefined;
+
+  // One task at a time: a run or a rebase never sees another one half done.
+  const tasks: (() => void | Promise<void>)[] = [];
+  let running: Promise<void> | undefined;
+  let idle: { promise: Promise<void>; resolve: () => void } | undefined;
+  const pump = (): void => {
+    while (tasks.length > 0) {
+      const task = tasks.shift()!;
+      let result: void | Promise<void>;
+      try {
+        result = task();
+      } catch (error) {
+        reportError(error);
+        continue;
+      }
+      if (isThenable(result)) {
+        running = Promise.resolve(result)
+          .catch(reportError)
+          .then(() => {
+            running = undefined;
+            pump();
+          });
+        return;
+      }
+    }
+    idle?.resolve();
+    idle = undefined;
+  };
+  const schedule = (task: () => void | Promise<void>) => {
+    tasks.push(task);
+    if (!running) pump();
+  };
+
+  /** A transaction over `slice`: reads see it, writes go to it and are recorded in order. */
+  const makeTx = (slice: EntitySlice, op: Op): ClientMutatorTransaction => ({
+    get: async <T extends Entity>(type: string, id: string) => slice.get(type, id) as T | undefined,
+    getByType: async <T extends Entity>(type: string) => slice.getByType(type) as T[],
+    query: async <T extends Entity>(type: string, predicate?: (entity: T) => boolean) => {
+      const all = slice.getByType(type) as T[];
+      return predicate ? all.filter(predicate) : all;
+    },
+    upsert: async (type: string, id: string, entity: Record<string, unknown>) => {
+      if (typeof type !== "string" || type === "" || typeof id !== "string" || id === "" || typeof entity !== "object" || entity === null) {
+        throw new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `tx.upsert(type, id, entity): needs a non-empty type and id and an object, got ${JSON.stringify([type, id])}`);
+      }
+      slice.load(type, id);
+      slice.doc = applyPatch(slice.doc, [{ op: "add", path: formatPointer([type, id]), value: { ...structuredClone(entity), id, type } }]);
+    },
+    delete: async (type: string, id: string) => {
+      slice.load(type, id);
+      if (slice.get(type, id) !== undefined) slice.doc = applyPatch(slice.doc, [{ op: "remove", path: formatPointer([type, id]) }]);
+    },
+    clientId: op.clientId ?? knownClientId ?? "",
+    operationId: op.operationId ?? 0,
+  });
+
+  /** Runs `op`'s mutator on `slice`; the slice is left unchanged when it throws. Sync mutators finish synchronously. */
+  const runOn = (slice: EntitySlice, op: Op): { ok: true } | { ok: false; error: unknown } | Promise<{ ok: true } | { ok: false; error: unknown }> => {
+    const before = slice.doc;
+    const fail = (error: unknown) => {
+      slice.doc = before;
+      return { ok: false as const, error };
+    };
+    let result: unknown;
+    try {
+      result = mutators[op.name]!(makeTx(slice, op), ...structuredClone(op.args));
+    } catch (error) {
+      return fail(error);
+    }
+    if (!isThenable(result)) return { ok: true };
+    return Promise.resolve(result).then(() => ({ ok: true as const }), fail);
+  };
+
+  const send = (op: Op) => {
+    const before = new Set(engine.getPendingOperations().map((o) => o.id));
+    let sent: Promise<unknown>;
+    try {
+      sent = Promise.resolve(engine.executeOperation(op.name, structuredClone(op.args)));
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    // The engine puts the operation in its pending list as it assigns the id (before any await).
+    const claim = () => {
+      if (op.operationId !== undefined) return;
+      const mine = engine
+        .getPendingOperations()
+        .filter((o) => !before.has(o.id) && o.name === op.name && !pending.some((p) => p !== op && p.operationId === o.id))
+        .sort((a, b) => a.id - b.id)[0];
+      if (mine) {
+        op.operationId = mine.id;
+        op.clientId = mine.clientId;
+        knownClientId ??= mine.clientId;
+      }
+    };
+    claim();
+    sent.then(
+      (result) => {
+        if (op.operationId === undefined) {
+          const id = typeof result === "number" ? result : (result as { id?: unknown } | undefined)?.id;
+          if (typeof id === "number") op.operationId = id;
+          else claim();
+        }
+      },
+      (error: unknown) => {
+        // Not queued (queue full, storage failure): roll it back like a refusal.
+        schedule(() => rebase({ rejected: new Map([[op, error]]) }));
+      },
+    );
+  };
+
+  const mutateOne = (name: string, args: unknown[]): Promise<void> => {
+    if (disposed) return Promise.reject(new CoordinatorError(CoordinatorErrorCode.Disposed, `mutate.${name}: the optimistic client was disposed`));
+    let copied: unknown[];
+    try {
+      copied = structuredClone(args);
+    } catch (cause) {
+      return Promise.reject(new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `mutate.${name}: arguments must be JSON data`, { cause }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const op: Op = { name, args: copied, operationId: undefined, clientId: undefined, patches: [], inverse: [], applied: false, resolve, reject };
+      schedule(() => {
+        const slice = new EntitySlice(store);
+        const finish = (outcome: { ok: true } | { ok: false; error: unknown }) => {
+          if (!outcome.ok) return reject(outcome.error);
+          const diff = slice.diff();
+          try {
+            const tx = store.transaction(() => store.applyPatches(diff as never, { origin: "local" }));
+            op.patches = tx.patches as Patch[];
+            op.inverse = tx.inversePatches as Patch[];
+          } catch (error) {
+            return reject(error);
+          }
+          pending.push(op);
+          send(op);
+        };
+        const outcome = runOn(slice, op);
+        return isThenable(outcome) ? outcome.then(finish) : finish(outcome);
+      });
+    });
+  };
+
+  const mutate = {} as Record<string, (...args: unknown[]) => Promise<void>>;
+  for (const name of Object.keys(mutators)) mutate[name] = (...args: unknown[]) => mutateOne(name, args);
+
+  interface RebaseInput {
+    readonly patch?: EnginePatch;
+    readonly rejected?: Map<Op, unknown>;
+  }
+
+  /**
+   * Undo every pending effect, apply the server's state, drop settled and
+   * rejected operations, re-run the rest in order, and write the difference
+   * to the store in one batch (synchronously when every re-run is).
+   */
+  const rebase = (input: RebaseInput): void | Promise<void> => {
+    const slice = new EntitySlice(store);
+    const { patch, rejected } = input;
+    for (const op of pending) slice.loadPaths(op.inverse);
+    if (patch?.reset) slice.loadAll();
+    for (let i = pending.length - 1; i >= 0; i--) slice.doc = applyPatch(slice.doc, pending[i]!.inverse);
+
+    if (patch) {
+      for (const e of patch.entities ?? []) slice.claim(e.type, e.id);
+      for (const d of patch.deleted ?? []) slice.load(d.entityType, d.entityId);
+      const server: Patch[] = [];
+      if (patch.reset) {
+        for (const type of Object.keys(slice.doc)) server.push({ op: "replace", path: formatPointer([type]), value: {} });
+      }
+      for (const d of patch.deleted ?? []) {
+        if (slice.doc[d.entityType]?.[d.entityId] !== undefined) server.push({ op: "remove", path: formatPointer([d.entityType, d.entityId]) });
+      }
+      for (const e of patch.entities ?? []) server.push({ op: "add", path: formatPointer([e.type, e.id]), value: e });
+      slice.doc = applyPatch(slice.doc, server);
+      for (const confirmed of patch.operations ?? []) {
+        for (const op of pending) {
+          if (op.operationId === confirmed.id && (confirmed.clientId === undefined || op.clientId === undefined || op.clientId === confirmed.clientId)) op.applied = true;
+        }
+      }
+    }
+    const keep: Op[] = [];
+    const gone: Op[] = [];
+    for (const op of pending) {
+      if (op.applied || rejected?.has(op)) gone.push(op);
+      else keep.push(op);
+    }
+    const settled = gone.length;
+
+    const replay = (index: number): void | Promise<void> => {
+      for (let i = index; i < keep.length; i++) {
+        const op = keep[i]!;
+        const before = slice.doc;
+        const outcome = runOn(slice, op);
+        const record = (o: { ok: true } | { ok: false; error: unknown }) => {
+          // A re-run that throws has no effect now; the server decides its fate.
+          op.patches = o.ok ? diffDocs(before, slice.doc) : [];
+          op.inverse = applyPatchWithInverse(before, op.patches).inverse;
+        };
+        if (isThenable(outcome)) {
+          return outcome.then((o) => {
+            record(o);
+            return replay(i + 1);
+          });
+        }
+        record(outcome);
+      }
+      commit();
+    };
+
+    const commit = () => {
+      const diff = slice.diff();
+      if (diff.length > 0) store.applyPatches(diff as never, { origin: "remote" });
+      pending = keep;
+      for (const op of gone) {
+        if (rejected?.has(op)) {
+          const reason = rejected.get(op);
+          const error =
+            reason instanceof Error
+              ? reason
+              : new CoordinatorError(CoordinatorErrorCode.Rejected, `mutate.${op.name}: the server rejected the operation: ${String(reason)}`, { cause: reason });
+          op.reject(error);
+          if (error instanceof CoordinatorError) events.emit("rejected", { name: op.name, args: op.args, operationId: op.operationId, error });
+        } else op.resolve();
+      }
+      events.emit("rebased", { replayed: keep.length, settled });
+    };
+
+    return replay(0);
+  };
+
+  engine.onStatePatch((patch) => {
+    if (!disposed) schedule(() => rebase({ patch }));
+  });
+  engine.onOperationFailed(({ operation, error }) => {
+    if (disposed) return;
+    schedule(() => {
+      const op = pending.find((p) => p.operationId === operation.id && (operation.clientId === undefined || p.clientId === undefined || p.clientId === operation.clientId));
+      if (!op) return;
+      return rebase({ rejected: new Map([[op, error]]) });
+    });
+  });
+
+  return {
+    mutate: mutate as OptimisticClient<TMutators>["mutate"],
+    on: (event, listener) => events.on(event, listener),
+    getPendingOperations: () => pending.map((op) => ({ name: op.name, args: structuredClone(op.args), operationId: op.operationId })),
+    whenIdle: () => {
+      if (!running && tasks.length === 0) return Promise.resolve();
+      if (!idle) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        idle = { promise, resolve };
+      }
+      return idle.promise;
+    },
+    dispose: () => {
+      disposed = true;
+      events.clear();
+    },
+  };
+}
+
+/** Whole-entity patches from one slice document to another (only the entities that differ). */
+function diffDocs(before: Record<string, Record<string, Entity>>, after: Record<string, Record<string, Entity>>): Patch[] {
+  const out: Patch[] = [];
+  for (const type of Object.keys(after)) {
+    const a = after[type]!;
+    const b = before[type];
+    if (a === b) continue;
+    for (const id of Object.keys(a)) {
+      const prev = b && Object.prototype.hasOwnProperty.call(b, id) ? b[id] : undefined;
+      if (prev !== a[id]) out.push({ op: prev === undefined ? "add" : "replace", path: formatPointer([type, id]), value: a[id] });
+    }
+    if (b) for (const id of Object.keys(b)) if (!Object.prototype.hasOwnProperty.call(a, id)) out.push({ op: "remove", path: formatPointer([type, id]) });
+  }
+  return out;
+}
