@@ -166,6 +166,26 @@ function singleUpserts(make: TodoStoreFactory, { singles, reps }: StoreParams, w
   });
 }
 
+/** Each run upserts `n` new todos into an empty store with one subscriber, in one batch (or transaction, with patches). */
+function batchUpserts(make: TodoStoreFactory, { n, reps }: StoreParams, warmup: number, patches: boolean): number {
+  let round = 0;
+  return measure({
+    setup: () => {
+      const store = make();
+      const seen = store.subscribeCounting();
+      return { store, seen, todos: generateTodos(n, SEED + 7 + round++) };
+    },
+    run: ({ store, seen, todos }) => {
+      const produced = store.batchUpserts!(todos, patches);
+      if (seen() !== todos.length) throw new Error(`listener saw ${seen()} of ${todos.length} batched upserts`);
+      if (patches && produced !== 2 * todos.length) throw new Error(`the transaction reported ${produced} patches, expected ${2 * todos.length}`);
+      return store;
+    },
+    reps,
+    warmup,
+  });
+}
+
 /**
  * Runs the store workloads for one implementation (all, or `params.only`);
  * values in ms, heap in bytes per entity. Heap goes first, while the process
@@ -213,5 +233,11 @@ export async function runStoreChild(impl: string, raw: Record<string, unknown>):
 
   if (!slow) step("bulk-load", () => bulkLoad(make, p, warmup));
   step("single-upserts", () => singleUpserts(make, p, warmup));
+  const probe = make();
+  if (probe.batchUpserts !== undefined) {
+    step("batch-upserts", () => batchUpserts(make, p, warmup, false));
+    // Transactions exist in Kalphite only: filed under their own row, measured in the same process.
+    if (impl === "kalphite") step("batch-upserts@kalphite-transaction", () => batchUpserts(make, p, warmup, true));
+  }
   return out;
 }

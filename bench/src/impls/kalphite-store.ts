@@ -50,6 +50,19 @@ export class KalphiteTodoStore implements TodoStore {
     return this.#store.todo.length;
   }
 
+  batchUpserts(todos: readonly Todo[], patches: boolean): number {
+    const store = this.#store;
+    const write = () => {
+      for (let i = 0; i < todos.length; i++) store.todo.upsert(todos[i]!.id, todos[i]!);
+    };
+    if (!patches) {
+      store.batch(write);
+      return 0;
+    }
+    const result = store.transaction(write);
+    return result.patches.length + result.inversePatches.length;
+  }
+
   hoisted(): Pick<TodoStore, "findById"> {
     // store.getById reads the collection's data directly: no Proxy on the way.
     const store = this.#store;

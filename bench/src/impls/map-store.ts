@@ -83,6 +83,15 @@ export class MapStore implements TodoStore {
     if (this.#listeners.size > 0) this.#notify({ operation: "delete", entityType: "todo", entityId: id, entity: prev, origin: "local" });
   }
 
+  /** The floor of a batch: every write applied, then the listeners told once per change. */
+  batchUpserts(todos: readonly Todo[]): number {
+    for (const todo of todos) this.#put(todo);
+    if (this.#listeners.size > 0) {
+      for (const todo of todos) this.#notify({ operation: "upsert", entityType: "todo", entityId: todo.id, entity: todo, origin: "local" });
+    }
+    return 0;
+  }
+
   findById(id: string): Todo | undefined {
     const slot = this.#slots.get(id);
     return slot === undefined ? undefined : this.#items[slot.index];

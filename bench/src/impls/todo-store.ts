@@ -23,6 +23,12 @@ export interface TodoStore {
   /** Number of todos stored. */
   size(): number;
   /**
+   * Upserts every todo inside one batch (one notification, one sink batch);
+   * with `patches`, as a transaction that also reports JSON Patch operations
+   * and their inverse. Returns how many patches it produced (0 without).
+   */
+  batchUpserts?(todos: readonly Todo[], patches: boolean): number;
+  /**
    * `findById` read once and held in a variable, where that differs from
    * calling it on the store every time (Kalphite: `const find =
    * store.todo.findById`, a bound method), to show what the Proxy reads cost.

@@ -66,6 +66,22 @@ describe("entities are JSON data", () => {
     expect(docs.length).toBe(0);
   });
 
+  it("accepts deep nesting (past the fast path's depth) and freezes all of it", () => {
+    const store = KalphiteStore({ "~standard": { version: 1, vendor: "t", validate: (v: unknown) => ({ value: v }) } } as never, { freeze: true });
+    let deep: Record<string, unknown> = { leaf: [1] };
+    for (let i = 0; i < 100; i++) deep = { next: deep };
+    const stored = store.getByType("doc").upsert("d", { deep }) as unknown as { deep: Record<string, unknown> };
+    let at: Record<string, unknown> = stored.deep;
+    let levels = 0;
+    while (at.next !== undefined) {
+      expect(Object.isFrozen(at)).toBe(true);
+      at = at.next as Record<string, unknown>;
+      levels++;
+    }
+    expect(levels).toBe(100);
+    expect(Object.isFrozen(at.leaf)).toBe(true);
+  });
+
   it("accepts \\u0000, astral characters, -0, null-prototype objects and deep JSON", () => {
     const store = KalphiteStore();
     const bare = Object.assign(Object.create(null) as object, { a: 1 });

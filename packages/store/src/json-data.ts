@@ -24,15 +24,61 @@ const objectProto = Object.prototype;
 const arrayProto = Array.prototype;
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Deeper than this, the fast path hands over to the walker (which detects cycles). */
+const FAST_DEPTH = 64;
+
 /**
  * Checks that `value` is JSON data, in one walk; returns it (the same object
  * when nothing had to change, else a copy without its `undefined`-valued
  * properties), frozen all the way down when `freeze` is set, or the issues.
+ *
+ * The common case (valid, nothing to leave out) takes one walk that
+ * allocates nothing; only a value that needs a copy or has an issue is
+ * walked again, with paths, to build them.
  */
 export function checkJsonData(value: unknown, freeze: boolean): { value: unknown; issues?: undefined } | { value?: undefined; issues: ValidationIssue[] } {
+  if (isPlainJson(value, freeze, 0)) return { value };
   const walker = new Walker(freeze);
   const out = walker.walk(value, 0);
   return walker.issues === undefined ? { value: out } : { issues: walker.issues };
+}
+
+/** True when `value` is JSON data with no `undefined` property to leave out (freezing what it checked). */
+function isPlainJson(value: unknown, freeze: boolean, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+      return isWellFormed(value);
+    case "number":
+      return value - value === 0; // finite: NaN and ±Infinity give NaN
+    case "boolean":
+      return true;
+    case "object": {
+      if (value === null) return true;
+      if (depth > FAST_DEPTH) return false;
+      const proto = Object.getPrototypeOf(value) as object | null;
+      if (proto === arrayProto) {
+        const a = value as unknown[];
+        for (let i = 0; i < a.length; i++) {
+          const item = a[i];
+          if (item === undefined || !isPlainJson(item, freeze, depth + 1)) return false;
+        }
+      } else if (proto === objectProto || proto === null) {
+        const o = value as Record<string, unknown>;
+        for (const key in o) {
+          if (!hasOwn.call(o, key)) continue;
+          const item = o[key];
+          if (item === undefined || !isWellFormed(key) || !isPlainJson(item, freeze, depth + 1)) return false;
+        }
+        if (Object.getOwnPropertySymbols(o).length > 0) return false;
+      } else {
+        return false;
+      }
+      if (freeze) Object.freeze(value);
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 class Walker {

@@ -69,10 +69,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 export class PatchRecorder {
   readonly patches: JsonPatchOperation[] = [];
   readonly #inverse: JsonPatchOperation[] = [];
+  #type: string | undefined;
+  #prefix = "";
 
   /** A change of `(type, id)` from `prev` (undefined: absent) to `next` (undefined: deleted). */
   change(type: string, id: EntityId, prev: BaseEntity | undefined, next: BaseEntity | undefined): void {
-    const path = `/${escapeSegment(type)}/${escapeSegment(id)}`;
+    if (type !== this.#type) {
+      this.#type = type;
+      this.#prefix = `/${escapeSegment(type)}/`;
+    }
+    const path = this.#prefix + escapeSegment(id);
     if (prev === undefined) {
       this.patches.push({ op: "add", path, value: next });
       this.#inverse.push({ op: "remove", path });
