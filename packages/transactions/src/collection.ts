@@ -599,6 +599,9 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     const delay = backoffDelay(Math.max(0, entry.countedFailures - 1), this.#retry);
     attempt.retry_scheduled_for = new Date(this.#timers.now() + delay);
     this.#dispatch(entry, "retry");
+    // No longer persisting: its objects are unlocked until the next attempt.
+    this.#release(new Set(tx.mutations.map(objectId)));
+    this.#dataChanged();
     entry.timer = this.#timers.setTimeout(() => {
       entry.timer = undefined;
       this.#run(entry);
@@ -833,14 +836,21 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   }
 
   async #setupSync(): Promise<void> {
+    // Updates that arrive while setup runs are newer than its snapshot: re-applied after it.
+    let during: Array<Array<[string, T | null]>> | undefined = [];
     const { data } = await this.#sync.setup({
       onUpdate: (update) => {
         if (this.#disposed) return;
-        this.#receive(patchEntries(update, `sync "${this.id}" onUpdate`), true);
+        const entries = patchEntries(update, `sync "${this.id}" onUpdate`);
+        during?.push(entries);
+        this.#receive(entries, true);
       },
     });
+    const later = during;
+    during = undefined;
     if (this.#disposed) return;
     this.#receive(patchEntries(data, `sync "${this.id}" setup`), true);
+    for (const entries of later) this.#receive(entries, false);
   }
 
   async #recover(): Promise<void> {

@@ -48,7 +48,6 @@ export function createTestCollection<T extends Item = Item>(
   let online = !options.offline;
   const onlineListeners = new Set<() => void>();
   let onUpdate: ((data: SyncData<T>) => void) | undefined;
-  const early: SyncData<T>[] = [];
   const persisted: Array<{ transaction: Transaction; changes: TransactionChanges }> = [];
   const inner = options.sync;
 
@@ -60,13 +59,30 @@ export function createTestCollection<T extends Item = Item>(
     },
   };
 
+  // What the fake backend holds: initialData plus every update emitted so far.
+  const backend = new Map<string, T>();
+  const applyToBackend = (data: SyncData<T>) => {
+    for (const [id, item] of patchEntriesOf(data)) {
+      if (item === null) backend.delete(id);
+      else backend.set(id, item);
+    }
+  };
+  if (options.initialData !== undefined) applyToBackend(options.initialData);
+
   const sync: SyncConfig<T> = {
     id: inner?.id ?? `test-${randomId()}`,
     async setup(params) {
+      if (inner !== undefined) {
+        const own = await inner.setup(params);
+        // initialData and emitted updates win over what the wrapped source returned.
+        const merged = new Map<string, T | null>();
+        for (const [id, item] of patchEntriesOf(own.data)) merged.set(id, item);
+        for (const [id, item] of backend) merged.set(id, item);
+        onUpdate = params.onUpdate;
+        return { data: Object.fromEntries(merged) as Record<string, T | null> };
+      }
       onUpdate = params.onUpdate;
-      for (const data of early.splice(0)) params.onUpdate(data);
-      const own = inner === undefined ? { data: [] as T[] } : await inner.setup(params);
-      return { data: merge(own.data, options.initialData) };
+      return { data: [...backend.values()] };
     },
   };
 
@@ -100,8 +116,8 @@ export function createTestCollection<T extends Item = Item>(
 
   const syncControl: SyncControl<T> = {
     emitUpdate(data) {
-      if (onUpdate === undefined) early.push(data);
-      else onUpdate(data);
+      applyToBackend(data);
+      onUpdate?.(data); // before setup resolved, the backend state it returns carries the update
     },
     setNetworkDelay(ms) {
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
@@ -121,12 +137,6 @@ export function createTestCollection<T extends Item = Item>(
   return { collection, syncControl };
 }
 
-function merge<T extends Item>(base: SyncData<T>, over: SyncData<T> | undefined): SyncData<T> {
-  if (over === undefined) return base;
-  const out: Record<string, T | null> = {};
-  for (const source of [base, over]) {
-    if (Array.isArray(source)) for (const item of source as readonly T[]) out[item.id] = item;
-    else Object.assign(out, source);
-  }
-  return out;
+function patchEntriesOf<T extends Item>(data: SyncData<T>): Array<readonly [string, T | null]> {
+  return Array.isArray(data) ? (data as readonly T[]).map((item) => [item.id, item] as const) : Object.entries(data as Record<string, T | null>);
 }
