@@ -100,6 +100,10 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   readonly #flushWaiters = new Set<FlushWaiter>();
 
   #phase: Phase = "idle";
+  /** The status last announced with a `status` event (transitions may nest: a frame handled inside one). */
+  #announced: ConnectionStatus = "disconnected";
+  /** Bumped by `disconnect()`: a `connect()` still loading storage when it happens gives up. */
+  #generation = 0;
   #socket: WebSocketLike | undefined;
   #failures = 0;
   #connectWaiters: { resolve: () => void; reject: (error: SyncError) => void }[] = [];
@@ -126,7 +130,9 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    */
   async connect(): Promise<void> {
     checkWsUrl(this.#config.wsUrl);
-    await this.init();
+    const generation = this.#generation;
+    if (!this.#loaded) await this.init();
+    if (generation !== this.#generation) throw new SyncError(SyncErrorCode.Disconnected, "NetworkSyncEngine: disconnect() was called while connect() was loading the sync state");
     if (this.#phase === "open") return;
     const done = new Promise<void>((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
     if (this.#phase === "idle") this.#transition({ type: "connect" });
@@ -140,6 +146,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    * storage are done.
    */
   async disconnect(): Promise<void> {
+    this.#generation++;
     this.#transition({ type: "disconnect" });
     await this.#writing;
   }
@@ -176,9 +183,9 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    * when it gives up.
    */
   async flush(): Promise<void> {
-    await this.init();
-    await this.#writing;
-    if (this.#queue.size === 0) return;
+    if (!this.#loaded) await this.init();
+    // What is queued now, taken before any await: later changes are not waited for.
+    if (this.#queue.size === 0) return this.#writing;
     if (this.#phase === "idle") {
       throw new SyncError(SyncErrorCode.NotConnected, `flush(): ${this.#queue.size} change(s) wait for the server and the engine is not connected; call connect()`);
     }
@@ -385,7 +392,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
               })
             : undefined);
         if (fatal !== undefined) {
-          this.#stop(fatal, event.reason, event.code);
+          this.#stop(fatal, exhausted && event.fatal === undefined ? fatal.message : event.reason, event.code);
           break;
         }
         this.#phase = "waiting";
@@ -405,7 +412,11 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
         break;
       }
     }
-    if (statusOf(before) !== statusOf(this.#phase)) this.emit("status", statusOf(this.#phase) as TEvents["status"]);
+    const status = statusOf(this.#phase);
+    if (status !== this.#announced) {
+      this.#announced = status;
+      this.emit("status", status as TEvents["status"]);
+    }
   }
 
   /** To idle: timers off, waiters rejected, `disconnected` (and `error`, unless asked for) emitted. */
@@ -737,7 +748,7 @@ function statusOf(phase: Phase): ConnectionStatus {
 }
 
 function closeReason(code: number, reason: string): string {
-  return `closed by the server (${code}${reason ? ` ${reason}` : ""})`;
+  return `connection closed (${code}${reason ? ` ${reason}` : ""})`;
 }
 
 /** Close codes after which retrying cannot help. */

@@ -31,3 +31,77 @@ export async function eventually(predicate: () => boolean, what = "condition", t
 export function todo(id: string, fields: Record<string, unknown> = {}, updatedAt = 1_000): { id: string; type: "todo"; updatedAt: number; [k: string]: unknown } {
   return { id, type: "todo", title: `todo ${id}`, done: false, updatedAt, ...fields };
 }
+
+/**
+ * A scripted WebSocket for the faults a real one cannot be made to show on
+ * demand (a peer that goes silent, a handshake that never completes). Every
+ * instance lands in `FakeWebSocket.sockets`; the test plays the server.
+ */
+export class FakeWebSocket {
+  static sockets: FakeWebSocket[] = [];
+  /** When true, an `auth` frame is answered with `ready` at once. */
+  static autoReady = true;
+  /** When true, every heartbeat is answered. */
+  static answerHeartbeats = true;
+  static reset(): void {
+    FakeWebSocket.sockets = [];
+    FakeWebSocket.autoReady = true;
+    FakeWebSocket.answerHeartbeats = true;
+  }
+
+  readonly url: string;
+  readyState = 0;
+  readonly sent: Record<string, unknown>[] = [];
+  terminated = false;
+  closedWith: number | undefined;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+
+  constructor(url: string) {
+    this.url = url;
+    FakeWebSocket.sockets.push(this);
+  }
+
+  /** The server accepts the TCP/upgrade: `open`. */
+  accept(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+
+  /** The server closes (or the network drops) the connection. */
+  drop(code = 1006, reason = ""): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+
+  /** A frame from the server. */
+  receive(frame: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+
+  send(data: string): void {
+    const frame = JSON.parse(data) as Record<string, unknown>;
+    this.sent.push(frame);
+    if (frame.type === "auth" && FakeWebSocket.autoReady) {
+      this.receive({ type: "ready", roomId: frame.roomId, clientId: frame.clientId, seq: 0, maxPayloadBytes: 1_048_576, heartbeatInterval: 1000, timestamp: 0 });
+    }
+    if (frame.type === "heartbeat" && FakeWebSocket.answerHeartbeats) this.receive({ type: "heartbeat", timestamp: 0 });
+  }
+
+  close(code?: number): void {
+    this.closedWith = code;
+    this.readyState = 3;
+  }
+
+  terminate(): void {
+    this.terminated = true;
+    this.readyState = 3;
+  }
+
+  /** Frames of one type this socket sent. */
+  sentOf(type: string): Record<string, unknown>[] {
+    return this.sent.filter((f) => f.type === type);
+  }
+}
