@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run todo -- <args>` / `pnpm -s todo <args>`: installs and builds on first
+// `npm run -s todo -- <args>` (or `pnpm -s todo <args>`): installs and builds on first
 // use (or when the sources changed), then runs the kalphite-todo binary.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -21,8 +21,7 @@ function newestMtime(dir) {
 ensureInstalled();
 const stale = !existsSync(cli) || sources.some((dir) => newestMtime(join(root, dir)) > statSync(cli).mtimeMs);
 if (stale) {
-  console.error("kalphite-todo: building the app (first run, or the sources changed)…");
-  buildPackage("@kalphite/todo-cli");
+  buildPackage("@kalphite/todo-cli", "kalphite-todo: building the app (first run, or the sources changed)…");
 }
 
 const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], { stdio: "inherit" });
