@@ -16,6 +16,8 @@ export default defineConfig({
       { find: /^@kalphite\/sync-ops$/, replacement: src("./packages/sync-ops/src/index.ts") },
       { find: /^@kalphite\/transactions$/, replacement: src("./packages/transactions/src/index.ts") },
       { find: /^@kalphite\/coordinator$/, replacement: src("./packages/coordinator/src/index.ts") },
+      { find: /^@kalphite\/react$/, replacement: src("./packages/react/src/index.ts") },
+      { find: /^@kalphite\/testing$/, replacement: src("./packages/testing/src/index.ts") },
       { find: /^kalphite$/, replacement: src("./packages/kalphite/src/index.ts") },
       { find: /^kalphite\/(store|flush|pglite)$/, replacement: src("./packages/kalphite/src/$1.ts") },
     ],

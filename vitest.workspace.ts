@@ -27,7 +27,11 @@ export const projects: TestProjectInlineConfiguration[] = [
   project("sync-ops", "packages/sync-ops", { hookTimeout: 120_000, testTimeout: 60_000 }),
   project("transactions", "packages/transactions", { hookTimeout: 120_000, testTimeout: 60_000 }),
   project("coordinator", "packages/coordinator", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("react", "packages/react", { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] }),
+  project("testing", "packages/testing", { hookTimeout: 120_000, testTimeout: 120_000 }),
   project("kalphite", "packages/kalphite", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("sync-server", "apps/sync-server", { hookTimeout: 180_000, testTimeout: 120_000 }),
+  project("todo-web", "apps/todo-web", { hookTimeout: 180_000, testTimeout: 120_000 }),
   project("todo-cli", "apps/todo-cli", { hookTimeout: 180_000, testTimeout: 120_000 }),
   // The repository's own tooling (the layer check).
   project("scripts", "scripts", { include: ["*.test.ts"] }),

@@ -20,6 +20,7 @@ export const LAYERS = {
   "@kalphite/transactions": 6,
   "@kalphite/coordinator": 7,
   "@kalphite/react": 8,
+  "@kalphite/testing": 8,
   kalphite: 9,
 };
 const TOP = 10; // apps and bench: may use anything below

@@ -1,0 +1,2 @@
+/** @kalphite/react: public surface (being built). */
+export {};

@@ -1,0 +1,2 @@
+/** @kalphite/testing: public surface (being built). */
+export {};
