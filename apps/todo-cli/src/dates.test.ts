@@ -17,9 +17,31 @@ describe("parseDue", () => {
     expect(parseDue(input, now)).toBe(expected);
   });
 
-  it.each(["", "soon", "2026-13-01", "2026-02-30", "2025-02-29", "12/01/2026", "+3", "-3d", "+3m", "2026-1-1"])("rejects %j naming the value and the accepted forms", (input) => {
+  it.each([
+    ["next monday", "2026-02-02"],
+    ["in 3 days", "2026-02-02"],
+    ["fri", "2026-02-06"],
+    ["end of month", "2026-01-31"],
+    ["End of the year", "2026-12-31"],
+    ["dec 25", "2026-12-25"],
+    ["25/12", "2026-12-25"], // not ambiguous: there is no month 25
+  ])("reads the words %j as %s (chrono-node, forwards from today)", (input, expected) => {
+    expect(parseDue(input, now)).toBe(expected);
+  });
+
+  it.each(["", "soon", "fri maybe", "+3", "+3m"])("rejects %j naming the value and the accepted forms", (input) => {
     expect(() => parseDue(input, now)).toThrow(TodoError);
-    expect(() => parseDue(input, now)).toThrow(`invalid due date "${input}": use YYYY-MM-DD, today, tomorrow, +Nd or +Nw`);
+    expect(() => parseDue(input, now)).toThrow(new RegExp(`^invalid due date "${input.replace(/[+]/g, "\\+")}": use `));
+  });
+
+  it.each(["2026-13-01", "2026-02-30", "2025-02-29"])("rejects the impossible day %j", (input) => {
+    expect(() => parseDue(input, now)).toThrow(`invalid due date "${input}": there is no such day`);
+  });
+
+  it("refuses a time without a day, and numeric dates whose day/month order is ambiguous, with an example", () => {
+    expect(() => parseDue("5pm", now)).toThrow(/a due date is a day, not a time; try "tomorrow"/);
+    expect(() => parseDue("12/01/2026", now)).toThrow('ambiguous due date "12/01/2026": day 12 of month 1, or month 12 day 1? write it as 2026-01-12 or 2026-12-01');
+    expect(() => parseDue("03/04", now)).toThrow(/^ambiguous due date "03\/04": .* write it as 2026-04-03 or 2026-03-04$/);
   });
 });
 
