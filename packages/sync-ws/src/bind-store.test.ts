@@ -1,21 +1,31 @@
-import { KalphiteStore, type Entity } from "@kalphite/store";
+import { KalphiteStore } from "@kalphite/store";
 import { describe, expect, it } from "vitest";
 import { bindStore } from "./bind-store";
 import type { NetworkSyncEngine } from "./network-sync-engine";
 import { eventually, makeEngine, startServer } from "./test-helpers";
 import type { ConflictStrategy } from "./types";
 
+interface Todo {
+  id: string;
+  type: "todo";
+  title: string;
+  done: boolean;
+  note?: string;
+  updatedAt: number;
+}
+type Store = KalphiteStore<Todo>;
+
 /** The store's todos, sorted, with sorted keys: equal stores give equal strings. */
-const snapshot = (store: KalphiteStore) =>
+const snapshot = (store: Store) =>
   [...store.todo]
     .map((t) => Object.fromEntries(Object.entries(t).sort(([x], [y]) => (x < y ? -1 : 1))))
     .sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
 
 async function replicas(n: number, strategy: ConflictStrategy = "last-write-wins") {
   const server = await startServer({ conflictResolution: strategy });
-  const out: { store: KalphiteStore; engine: NetworkSyncEngine; unbind: () => void }[] = [];
+  const out: { store: Store; engine: NetworkSyncEngine; unbind: () => void }[] = [];
   for (let i = 0; i < n; i++) {
-    const store = KalphiteStore();
+    const store = KalphiteStore<Todo>();
     const engine = makeEngine(server, { userId: `user${i}`, clientId: `replica-${i}`, conflictResolution: { strategy } });
     out.push({ store, engine, unbind: bindStore(store, engine) });
   }
@@ -52,7 +62,7 @@ describe("bindStore: stores converge through the server", () => {
       for (let k = 0; k < 5; k++) r.store.todo.upsert(`t${i}-${k}`, { title: `t${i}-${k}`, done: k % 2 === 0, updatedAt: 10 + k });
     });
     rs[1]!.store.todo.update("t1-1", (d) => {
-      (d as { done: boolean }).done = true;
+      d.done = true;
     });
     await settle(rs);
     await eventually(() => rs.every((r) => r.store.todo.length === 15), "15 todos everywhere");
@@ -94,7 +104,7 @@ describe("bindStore: stores converge through the server", () => {
         const s = rs.map((r) => JSON.stringify(snapshot(r.store)));
         return s[0] === s[1] && s[1] === s[2];
       }, "identical stores");
-      const result = a.store.todo.findById("t1") as Entity;
+      const result = a.store.todo.findById("t1");
       if (strategy === "operational-transform") {
         // title changed on a (200) and c (150): last-write-wins for that field; done changed on b only.
         expect(result).toMatchObject({ title: "a-title", done: true, note: "n", updatedAt: 300 });

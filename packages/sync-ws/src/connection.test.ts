@@ -6,7 +6,7 @@ import { createMemorySyncStorage } from "./storage/memory-storage";
 import { FakeWebSocket, todo } from "./test-helpers";
 import type { SyncConfig } from "./types";
 
-function engine(config: Partial<SyncConfig> = {}) {
+function engine(config: { [K in keyof SyncConfig]?: SyncConfig[K] | undefined } = {}) {
   return new NetworkSyncEngine({
     wsUrl: "ws://fake.test/sync/ws",
     roomId: "room",
@@ -19,7 +19,7 @@ function engine(config: Partial<SyncConfig> = {}) {
     maxReconnectDelay: 1_000,
     connectTimeout: 5_000,
     ...config,
-  });
+  } as SyncConfig);
 }
 
 /** Lets microtasks (storage, awaits) run without moving the clock. */

@@ -2,15 +2,20 @@ import { FrontendDatabase } from "@kalphite/pglite";
 import { SyncError, SyncErrorCode, describeError } from "../errors";
 import type { RoomCommit, RoomSnapshot, StoredChange, SyncServerStorage } from "./server-storage";
 
+// Keys (room, type, id, messageId) are stored JSON-encoded and changes as JSON text, not jsonb:
+// PostgreSQL text cannot hold U+0000, which JSON strings (and so entities and ids) may contain;
+// JSON.stringify escapes it (and lone surrogates) to ASCII.
 const TABLES = `
 CREATE TABLE IF NOT EXISTS kalphite_sync_rooms (room text PRIMARY KEY, seq bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS kalphite_sync_log (
-  room text NOT NULL, seq bigint NOT NULL, message_id text NOT NULL, change jsonb NOT NULL, PRIMARY KEY (room, seq));
+  room text NOT NULL, seq bigint NOT NULL, message_id text NOT NULL, change text NOT NULL, PRIMARY KEY (room, seq));
 CREATE TABLE IF NOT EXISTS kalphite_sync_entities (
-  room text NOT NULL, entity_type text NOT NULL, entity_id text NOT NULL, seq bigint NOT NULL, change jsonb NOT NULL,
-  PRIMARY KEY (room, entity_type, entity_id));
+  room text NOT NULL, entity_key text NOT NULL, seq bigint NOT NULL, change text NOT NULL,
+  PRIMARY KEY (room, entity_key));
 CREATE TABLE IF NOT EXISTS kalphite_sync_messages (room text NOT NULL, message_id text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (room, message_id));
 `;
+
+const key = (value: string) => JSON.stringify(value);
 
 /**
  * Server storage in PGlite (through `@kalphite/pglite`'s `FrontendDatabase`):
@@ -35,13 +40,13 @@ export function createPGliteServerStorage(dataDir: string): SyncServerStorage {
     async loadRoom(roomId): Promise<RoomSnapshot> {
       try {
         const pg = db.pglite;
-        const room = await pg.query<{ seq: string | number }>("SELECT seq FROM kalphite_sync_rooms WHERE room = $1", [roomId]);
-        const entities = await pg.query<{ change: StoredChange }>("SELECT change FROM kalphite_sync_entities WHERE room = $1 ORDER BY seq", [roomId]);
-        const messages = await pg.query<{ message_id: string; seq: string | number }>("SELECT message_id, seq FROM kalphite_sync_messages WHERE room = $1", [roomId]);
+        const room = await pg.query<{ seq: string | number }>("SELECT seq FROM kalphite_sync_rooms WHERE room = $1", [key(roomId)]);
+        const entities = await pg.query<{ change: string }>("SELECT change FROM kalphite_sync_entities WHERE room = $1 ORDER BY seq", [key(roomId)]);
+        const messages = await pg.query<{ message_id: string; seq: string | number }>("SELECT message_id, seq FROM kalphite_sync_messages WHERE room = $1", [key(roomId)]);
         return {
           seq: Number(room.rows[0]?.seq ?? 0),
-          entities: entities.rows.map((r) => r.change),
-          messages: messages.rows.map((r) => [r.message_id, Number(r.seq)] as const),
+          entities: entities.rows.map((r) => JSON.parse(r.change) as StoredChange),
+          messages: messages.rows.map((r) => [JSON.parse(r.message_id) as string, Number(r.seq)] as const),
         };
       } catch (error) {
         throw fail(`loading room "${roomId}"`, error);
@@ -50,21 +55,23 @@ export function createPGliteServerStorage(dataDir: string): SyncServerStorage {
     async commit(roomId, commit: RoomCommit) {
       try {
         await db.pglite.transaction(async (tx) => {
-          await tx.query("INSERT INTO kalphite_sync_rooms (room, seq) VALUES ($1, $2) ON CONFLICT (room) DO UPDATE SET seq = EXCLUDED.seq", [roomId, commit.seq]);
+          const room = key(roomId);
+          await tx.query("INSERT INTO kalphite_sync_rooms (room, seq) VALUES ($1, $2) ON CONFLICT (room) DO UPDATE SET seq = EXCLUDED.seq", [room, commit.seq]);
           if (commit.changes.length > 0) {
-            const rows = commit.changes.map((c) => ({ s: c.seq, m: c.messageId, t: c.version.entityType, i: c.version.entityId, c }));
+            const rows = commit.changes.map((c) => ({ s: c.seq, m: key(c.messageId), k: key(`${c.version.entityType}\u0000${c.version.entityId}`), c: JSON.stringify(c) }));
             await tx.query(
               `INSERT INTO kalphite_sync_log (room, seq, message_id, change)
-               SELECT $1, r.s, r.m, r.c FROM jsonb_to_recordset($2::jsonb) AS r(s bigint, m text, c jsonb)`,
-              [roomId, JSON.stringify(rows)],
+               SELECT $1, r.s, r.m, r.c FROM jsonb_to_recordset($2::jsonb) AS r(s bigint, m text, c text)`,
+              [room, JSON.stringify(rows)],
             );
+            // The last change of an entity in the batch wins (ON CONFLICT cannot touch a row twice).
             const latest = new Map<string, (typeof rows)[number]>();
-            for (const row of rows) latest.set(`${row.t}\u0000${row.i}`, row);
+            for (const row of rows) latest.set(row.k, row);
             await tx.query(
-              `INSERT INTO kalphite_sync_entities (room, entity_type, entity_id, seq, change)
-               SELECT $1, r.t, r.i, r.s, r.c FROM jsonb_to_recordset($2::jsonb) AS r(t text, i text, s bigint, c jsonb)
-               ON CONFLICT (room, entity_type, entity_id) DO UPDATE SET seq = EXCLUDED.seq, change = EXCLUDED.change`,
-              [roomId, JSON.stringify([...latest.values()])],
+              `INSERT INTO kalphite_sync_entities (room, entity_key, seq, change)
+               SELECT $1, r.k, r.s, r.c FROM jsonb_to_recordset($2::jsonb) AS r(k text, s bigint, c text)
+               ON CONFLICT (room, entity_key) DO UPDATE SET seq = EXCLUDED.seq, change = EXCLUDED.change`,
+              [room, JSON.stringify([...latest.values()])],
             );
           }
           if (commit.messages.length > 0) {
@@ -72,7 +79,7 @@ export function createPGliteServerStorage(dataDir: string): SyncServerStorage {
               `INSERT INTO kalphite_sync_messages (room, message_id, seq)
                SELECT $1, r.m, r.s FROM jsonb_to_recordset($2::jsonb) AS r(m text, s bigint)
                ON CONFLICT (room, message_id) DO NOTHING`,
-              [roomId, JSON.stringify(commit.messages.map(([m, s]) => ({ m, s })))],
+              [room, JSON.stringify(commit.messages.map(([m, s]) => ({ m: key(m), s })))],
             );
           }
         });
@@ -82,8 +89,8 @@ export function createPGliteServerStorage(dataDir: string): SyncServerStorage {
     },
     async readLog(roomId, afterSeq, limit) {
       try {
-        const result = await db.pglite.query<{ change: StoredChange }>("SELECT change FROM kalphite_sync_log WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3", [roomId, afterSeq, limit]);
-        return result.rows.map((r) => r.change);
+        const result = await db.pglite.query<{ change: string }>("SELECT change FROM kalphite_sync_log WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3", [key(roomId), afterSeq, limit]);
+        return result.rows.map((r) => JSON.parse(r.change) as StoredChange);
       } catch (error) {
         throw fail(`reading the log of room "${roomId}"`, error);
       }

@@ -4,16 +4,19 @@ import type { ChangeMessage } from "../types";
 import type { EntityVersion } from "../version";
 import type { PersistedSyncState, SyncStateStorage, SyncStateWrite } from "./state-storage";
 
+// Keys are stored JSON-encoded and values as JSON text, not jsonb: PostgreSQL text cannot hold
+// U+0000, which JSON strings may contain; JSON.stringify escapes it (and lone surrogates) to ASCII.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kalphite_sync_client_meta (
-  scope text NOT NULL, key text NOT NULL, value jsonb NOT NULL, PRIMARY KEY (scope, key));
+  scope text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY (scope, key));
 CREATE TABLE IF NOT EXISTS kalphite_sync_client_versions (
-  scope text NOT NULL, entity_type text NOT NULL, entity_id text NOT NULL, version jsonb NOT NULL,
-  PRIMARY KEY (scope, entity_type, entity_id));
+  scope text NOT NULL, entity_key text NOT NULL, version text NOT NULL, PRIMARY KEY (scope, entity_key));
 CREATE TABLE IF NOT EXISTS kalphite_sync_client_queue (
-  scope text NOT NULL, message_id text NOT NULL, position bigserial, message jsonb NOT NULL,
+  scope text NOT NULL, message_id text NOT NULL, position bigserial, message text NOT NULL,
   PRIMARY KEY (scope, message_id));
 `;
+
+const key = (value: string) => JSON.stringify(value);
 
 /**
  * A `SyncStateStorage` in a `FrontendDatabase` (PGlite, layer 3): the queue,
@@ -45,57 +48,59 @@ export function createPGliteSyncStorage(database: FrontendDatabase): SyncStateSt
     new SyncError(SyncErrorCode.StorageFailed, `PGlite sync storage (${database.dbName}): ${what} failed: ${describeError(error)}`, { cause: error });
 
   return {
-    async load(scope): Promise<PersistedSyncState> {
+    async load(name): Promise<PersistedSyncState> {
+      const scope = key(name);
       try {
         await prepare();
-        const meta = await pg().query<{ key: string; value: unknown }>("SELECT key, value FROM kalphite_sync_client_meta WHERE scope = $1", [scope]);
-        const versions = await pg().query<{ version: EntityVersion }>("SELECT version FROM kalphite_sync_client_versions WHERE scope = $1", [scope]);
-        const queue = await pg().query<{ message: ChangeMessage }>("SELECT message FROM kalphite_sync_client_queue WHERE scope = $1 ORDER BY position", [scope]);
-        const values = new Map(meta.rows.map((row) => [row.key, row.value]));
+        const meta = await pg().query<{ key: string; value: string }>("SELECT key, value FROM kalphite_sync_client_meta WHERE scope = $1", [scope]);
+        const versions = await pg().query<{ version: string }>("SELECT version FROM kalphite_sync_client_versions WHERE scope = $1", [scope]);
+        const queue = await pg().query<{ message: string }>("SELECT message FROM kalphite_sync_client_queue WHERE scope = $1 ORDER BY position", [scope]);
+        const values = new Map(meta.rows.map((row) => [row.key, JSON.parse(row.value) as unknown]));
         const clientId = values.get("clientId");
         const cursor = values.get("cursor");
         return {
           clientId: typeof clientId === "string" ? clientId : undefined,
           cursor: typeof cursor === "number" ? cursor : 0,
-          versions: versions.rows.map((row) => row.version),
-          queue: queue.rows.map((row) => row.message),
+          versions: versions.rows.map((row) => JSON.parse(row.version) as EntityVersion),
+          queue: queue.rows.map((row) => JSON.parse(row.message) as ChangeMessage),
         };
       } catch (error) {
         throw fail("load", error);
       }
     },
-    async write(scope, write: SyncStateWrite): Promise<void> {
+    async write(name, write: SyncStateWrite): Promise<void> {
+      const scope = key(name);
       try {
         await prepare();
         await pg().transaction(async (tx) => {
           const meta: [string, unknown][] = [];
           if (write.clientId !== undefined) meta.push(["clientId", write.clientId]);
           if (write.cursor !== undefined) meta.push(["cursor", write.cursor]);
-          for (const [key, value] of meta) {
+          for (const [name, value] of meta) {
             await tx.query(
               "INSERT INTO kalphite_sync_client_meta (scope, key, value) VALUES ($1, $2, $3) ON CONFLICT (scope, key) DO UPDATE SET value = EXCLUDED.value",
-              [scope, key, JSON.stringify(value)],
+              [scope, name, JSON.stringify(value)],
             );
           }
           if (write.versions !== undefined && write.versions.length > 0) {
             // The last write of an entity in the batch wins (ON CONFLICT cannot touch a row twice).
             const last = new Map<string, EntityVersion>();
-            for (const v of write.versions) last.set(`${v.entityType}\u0000${v.entityId}`, v);
-            const rows = [...last.values()].map((v) => ({ t: v.entityType, i: v.entityId, v }));
+            for (const v of write.versions) last.set(key(`${v.entityType}\u0000${v.entityId}`), v);
+            const rows = [...last.entries()].map(([k, v]) => ({ k, v: JSON.stringify(v) }));
             await tx.query(
-              `INSERT INTO kalphite_sync_client_versions (scope, entity_type, entity_id, version)
-               SELECT $1, r.t, r.i, r.v FROM jsonb_to_recordset($2::jsonb) AS r(t text, i text, v jsonb)
-               ON CONFLICT (scope, entity_type, entity_id) DO UPDATE SET version = EXCLUDED.version`,
+              `INSERT INTO kalphite_sync_client_versions (scope, entity_key, version)
+               SELECT $1, r.k, r.v FROM jsonb_to_recordset($2::jsonb) AS r(k text, v text)
+               ON CONFLICT (scope, entity_key) DO UPDATE SET version = EXCLUDED.version`,
               [scope, JSON.stringify(rows)],
             );
           }
           if (write.dequeue !== undefined && write.dequeue.length > 0) {
-            await tx.query("DELETE FROM kalphite_sync_client_queue WHERE scope = $1 AND message_id = ANY($2::text[])", [scope, write.dequeue]);
+            await tx.query("DELETE FROM kalphite_sync_client_queue WHERE scope = $1 AND message_id = ANY($2::text[])", [scope, write.dequeue.map(key)]);
           }
           for (const message of write.enqueue ?? []) {
             await tx.query(
               "INSERT INTO kalphite_sync_client_queue (scope, message_id, message) VALUES ($1, $2, $3) ON CONFLICT (scope, message_id) DO UPDATE SET message = EXCLUDED.message",
-              [scope, message.messageId, JSON.stringify(message)],
+              [scope, key(message.messageId), JSON.stringify(message)],
             );
           }
         });
