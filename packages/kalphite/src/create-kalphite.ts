@@ -1,9 +1,22 @@
-import { MemoryFlushEngine, type FlushConfig } from "@kalphite/flush";
+import { FlushError, FlushErrorCode, MemoryFlushEngine, type CloseOptions, type FlushConfig } from "@kalphite/flush";
 import { FrontendDatabase, createFlushTarget, hydrate, type DatabaseConfig } from "@kalphite/pglite";
-import { KalphiteError, KalphiteStore, type BaseEntity, type EntitySchema, type InferEntity, type StoreOptions } from "@kalphite/store";
+import { KalphiteError, KalphiteStore, type BaseEntity, type EntitySchema, type InferEntity, type InvalidEntity, type StoreOptions } from "@kalphite/store";
 
-/** Flush engine options `createKalphite` passes through; the flush target is always the database. */
+/**
+ * Flush engine options `createKalphite` passes through (`debounceMs`,
+ * `maxWaitMs`, `maxRetries`, `isRetriable`, `maxBatchSize`, …); the flush
+ * target is always the database.
+ */
 export type KalphiteFlushOptions = Partial<Omit<FlushConfig, "flushTarget">>;
+
+/**
+ * What start-up does with a stored entity today's schema refuses:
+ * `"skip"` quarantines it (left out of the store, kept in the database,
+ * reported in `app.invalid`), a function does the same and is called once
+ * with the quarantined rows (when there are any) before `createKalphite`
+ * resolves, `"throw"` refuses to start with the `ValidationError`.
+ */
+export type KalphiteInvalidPolicy = "skip" | "throw" | ((invalid: readonly InvalidEntity[]) => void);
 
 /** Database options `createKalphite` passes through (`migrations`, `indexes`, `maxStorageMB`, …); the location comes from `dbName`/`dataDir`, the schema from `schema`. */
 export type KalphiteDatabaseOptions = Omit<DatabaseConfig, "dbName" | "schema">;
@@ -28,6 +41,12 @@ export interface KalphiteOptions<TSchema extends EntitySchema> {
   readonly store?: KalphiteStoreOptions | undefined;
   /** Database options (`migrations`, `indexes`, `maxStorageMB`, `enableBackup`). */
   readonly db?: KalphiteDatabaseOptions | undefined;
+  /**
+   * What a stored entity that no longer passes `schema` does at start-up
+   * (see `KalphiteInvalidPolicy`).
+   * @default "skip"
+   */
+  readonly onInvalid?: KalphiteInvalidPolicy | undefined;
 }
 
 /** A wired Kalphite instance: every local change to `store` flows through `flushEngine` into `db`. */
@@ -36,15 +55,33 @@ export interface Kalphite<TEntity extends BaseEntity> {
   readonly store: KalphiteStore<TEntity>;
   /** The local database. */
   readonly db: FrontendDatabase;
-  /** Delivers the store's changes to `db` (debounced, batched, retried). */
+  /**
+   * Delivers the store's changes to `db` (debounced, batched, retried).
+   * Changes the database can never store are its dead letters:
+   * `flushEngine.getDeadLetters()`, `retryDeadLetters()`,
+   * `discardDeadLetters(keys?)` and the `dead` event.
+   */
   readonly flushEngine: MemoryFlushEngine;
+  /**
+   * The quarantine: stored entities today's schema refused at start-up, each
+   * with its `entityType`, `entityId`, the stored `entity` and the `error`.
+   * They are not in the store and stay in the database untouched (empty with
+   * `onInvalid: "throw"`, which refuses to start instead).
+   */
+  readonly invalid: readonly InvalidEntity[];
   /**
    * Flushes every change, then closes the database. Idempotent: later calls
    * return the first call's promise. If a flush fails after its retries the
    * database is still closed and the promise rejects with the flush error
-   * (its `changes` are the ones not written) — never a silent loss.
+   * (its `changes` are the ones not written) — never a silent loss. With
+   * `timeoutMs`, gives up waiting for delivery when it expires: rejects with a
+   * `FlushError` `CLOSE_TIMEOUT` whose `changes` are the undelivered ones
+   * (also reported through the engine's `error` event); the engine is
+   * destroyed and the database closes as soon as its pending operation ends.
+   * Dead letters do not hold `close()` up; they stay readable through
+   * `flushEngine.getDeadLetters()`.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -68,7 +105,10 @@ function invalid(message: string): KalphiteError<"INVALID_CONFIG"> {
 
 function checkOptions(options: unknown): asserts options is KalphiteOptions<EntitySchema> {
   if (typeof options !== "object" || options === null) throw invalid("options must be an object: { schema, dataDir } or { schema, dbName }");
-  const { schema, dbName, dataDir, flush, store, db } = options as Record<string, unknown>;
+  const { schema, dbName, dataDir, flush, store, db, onInvalid } = options as Record<string, unknown>;
+  if (onInvalid !== undefined && onInvalid !== "skip" && onInvalid !== "throw" && typeof onInvalid !== "function") {
+    throw invalid(`options.onInvalid must be "skip", "throw" or a function, got ${JSON.stringify(onInvalid)}`);
+  }
   const standard = (schema as { "~standard"?: { validate?: unknown } } | null | undefined)?.["~standard"];
   if (typeof standard?.validate !== "function") {
     throw invalid("options.schema must be a Standard Schema (a Zod, Valibot or ArkType schema of your entities)");
@@ -117,24 +157,36 @@ export async function createKalphite<TSchema extends EntitySchema>(
   const db = new FrontendDatabase({ ...options.db, dbName: options.dataDir ?? options.dbName!, schema: options.schema });
   const flushEngine = new MemoryFlushEngine({ ...PGLITE_FLUSH_DEFAULTS, ...options.flush, flushTarget: createFlushTarget(db) });
   const store = KalphiteStore(options.schema, { ...options.store, sink: flushEngine }) as unknown as KalphiteStore<InferEntity<TSchema>>;
+  const policy = options.onInvalid ?? "skip";
+  let invalidRows: readonly InvalidEntity[];
   try {
     await db.init();
-    await hydrate(store, db);
+    ({ invalid: invalidRows } = await hydrate(store, db, { onInvalid: policy === "throw" ? "throw" : "skip" }));
+    if (typeof policy === "function" && invalidRows.length > 0) policy(invalidRows);
   } catch (error) {
     flushEngine.destroy();
     await db.close().catch(() => undefined);
     throw error;
   }
   let closing: Promise<void> | undefined;
-  const close = async () => {
+  const close = async (closeOptions?: CloseOptions) => {
     try {
-      await flushEngine.close();
+      await flushEngine.close(closeOptions);
     } catch (error) {
+      if (error instanceof FlushError && error.code === FlushErrorCode.InvalidArgument) {
+        closing = undefined; // a bad timeoutMs: nothing happened, the app stays open
+        throw error;
+      }
       flushEngine.destroy();
-      throw error;
-    } finally {
+      if (error instanceof FlushError && error.code === FlushErrorCode.CloseTimeout) {
+        // A hung target call holds the database's queue: do not wait for it again.
+        db.close().catch(() => undefined);
+        throw error;
+      }
       await db.close();
+      throw error;
     }
+    await db.close();
   };
-  return { store, db, flushEngine, close: () => (closing ??= close()) };
+  return { store, db, flushEngine, invalid: invalidRows, close: (closeOptions) => (closing ??= close(closeOptions)) };
 }

@@ -3,7 +3,7 @@
 // `kalphite/store`, `kalphite/flush`, `kalphite/pglite` hold one layer each).
 
 export { createKalphite, KalphiteConfigErrorCode, PGLITE_FLUSH_DEFAULTS } from "./create-kalphite";
-export type { Kalphite, KalphiteDatabaseOptions, KalphiteFlushOptions, KalphiteOptions, KalphiteStoreOptions } from "./create-kalphite";
+export type { Kalphite, KalphiteDatabaseOptions, KalphiteFlushOptions, KalphiteInvalidPolicy, KalphiteOptions, KalphiteStoreOptions } from "./create-kalphite";
 
 // Layer 1: @kalphite/store
 export {
@@ -11,6 +11,7 @@ export {
   createKalphiteStore,
   TypedCollection,
   compareKeys,
+  compareStrings,
   LiveQuery,
   LiveGroups,
   KalphiteError,
@@ -21,7 +22,11 @@ export {
   deepFreeze,
 } from "@kalphite/store";
 export type {
+  ApplyPatchesOptions,
   BaseEntity,
+  BatchMeta,
+  BatchOptions,
+  ChangeBatch,
   ChangeListener,
   ChangeOperation,
   ChangeOrigin,
@@ -33,6 +38,8 @@ export type {
   EntityOfType,
   EntitySchema,
   InferEntity,
+  InvalidEntity,
+  JsonPatchOperation,
   KeySelector,
   ListenerErrorHandler,
   LiveChange,
@@ -41,11 +48,14 @@ export type {
   LiveListener,
   LiveSteps,
   LiveView,
+  LoadOptions,
+  LoadResult,
   RemoteChange,
   SortDirection,
   StoreCollections,
   StoreMethods,
   StoreOptions,
+  StoreTransactionResult,
   ValidationIssue,
 } from "@kalphite/store";
 
@@ -56,12 +66,19 @@ export {
   flushKey,
   FlushError,
   FlushErrorCode,
+  NonRetriableError,
+  isNonRetriable,
   TypedEmitter,
   systemTimers,
   FLUSH_DEFAULTS,
 } from "@kalphite/flush";
 export type {
+  CloseOptions,
+  DeadLetter,
+  DeadLetterEvent,
+  DeadLetterKey,
   FailurePolicy,
+  FlushBatchContext,
   FlushChange,
   FlushConfig,
   FlushedEvent,
@@ -83,12 +100,14 @@ export {
   createFrontendDatabase,
   createFlushTarget,
   hydrate,
+  isPermanentTargetError,
   DatabaseError,
   DatabaseErrorCode,
   MigrationError,
   QuotaExceededError,
 } from "@kalphite/pglite";
 export type {
+  ApplyContext,
   DatabaseConfig,
   DatabaseState,
   DatabaseTransaction,
@@ -98,6 +117,8 @@ export type {
   FindOptions,
   FindOrder,
   FindScalar,
+  HydrateOptions,
+  HydrateResult,
   HydrationTarget,
   Migration,
   MigrationContext,
