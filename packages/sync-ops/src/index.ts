@@ -47,3 +47,14 @@ export type {
   SyncStorage,
   SyncStorageTransaction,
 } from "./storage/types";
+export { ModernSyncEngine } from "./client/modern-sync-engine";
+export type { ModernSyncEvents, OperationFailedEvent, PresenceEvent } from "./client/modern-sync-engine";
+export { MODERN_SYNC_DEFAULTS } from "./client/config";
+export type { ModernSyncEngineConfig } from "./client/config";
+export { createFetchHttpClient, HttpRequestError } from "./client/fetch-http-client";
+export type { FetchHttpClientOptions } from "./client/fetch-http-client";
+export { createMemoryOperationStorage } from "./client/operation-storage";
+export type { OperationStorage, StoredClientState } from "./client/operation-storage";
+export { createPGliteOperationStorage } from "./client/pglite-operation-storage";
+export type { PGliteOperationStorageOptions } from "./client/pglite-operation-storage";
+export type { WebSocketConstructor, WebSocketLike } from "./client/notification-channel";
