@@ -160,7 +160,8 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    */
   async sendChange(change: ChangeMessage | ShortChange): Promise<void> {
     const normalized = normalizeChange(change);
-    await this.init();
+    if (!this.#loaded) await this.init();
+    // No await before #localWrite once loaded: the change is queued (in order) during this call.
     await this.#localWrite(normalized.write, { messageId: normalized.messageId, extraVector: normalized.vector });
   }
 
