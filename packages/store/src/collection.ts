@@ -224,8 +224,8 @@ Object.defineProperty(TypedCollection.prototype, Symbol.iterator, {
 type Member = { readonly value: unknown; readonly get?: undefined } | { readonly value?: undefined; readonly get: () => unknown };
 
 /**
- * Everything `TypedCollection.prototype` adds over `Array.prototype`: what the
- * Proxy's `get` trap serves before falling through to the raw array.
+ * Everything `TypedCollection.prototype` adds over `Array.prototype`: what
+ * every collection's raw array carries as its own members.
  */
 const MEMBERS: Record<PropertyKey, Member | undefined> = Object.create(null);
 for (const key of Reflect.ownKeys(TypedCollection.prototype)) {
@@ -233,7 +233,7 @@ for (const key of Reflect.ownKeys(TypedCollection.prototype)) {
   MEMBERS[key] = descriptor.get ? { get: descriptor.get } : { value: descriptor.value };
 }
 
-/** Adds a member (e.g. the `live` accessor) to every collection; for store-internal extensions. */
+/** Adds a member to every collection created afterwards; for store-internal extensions. */
 export function defineCollectionMember(key: PropertyKey, descriptor: PropertyDescriptor): void {
   Object.defineProperty(TypedCollection.prototype, key, { ...descriptor, configurable: true });
   MEMBERS[key] = descriptor.get ? { get: descriptor.get } : { value: descriptor.value };
@@ -251,29 +251,38 @@ function assignmentError(type: string, property: string | symbol): KalphiteError
 
 /**
  * The handler of one collection's Proxy. Its target is the raw array (a plain
- * `Array`, so builtins keep their fast paths); reads fall through to it after
- * the collection's own members, writes are refused. The store mutates the
- * target directly.
+ * `Array`, so builtins keep their fast paths) carrying the collection's
+ * members as its own non-enumerable properties, bound to the collection's
+ * data: while the array is current, reads have no trap at all and go
+ * straight to it. Writes are refused; the store mutates the target directly.
+ *
+ * While deletes have left tombstones in the raw array (see
+ * `CollectionState`), a `get` trap is installed: a member read passes
+ * through untouched, any other read (an index, `length`) compacts the array
+ * first, which removes the trap again.
  */
 function guard(state: CollectionState<BaseEntity>): ProxyHandler<BaseEntity[]> {
   const type = state.type;
-  // Methods only read `this[STATE]`: bound to a plain carrier, a call costs one
-  // trap (the property read) instead of one more per `this[STATE]` inside.
-  const carrier = { [STATE]: state };
-  const bound: Record<PropertyKey, unknown> = Object.create(null);
-  return {
-    get(target, key, receiver) {
-      const method = bound[key];
-      if (method !== undefined) return method;
-      if (key === STATE) return state;
-      const member = MEMBERS[key];
-      if (member === undefined) return (target as unknown as Record<PropertyKey, unknown>)[key];
-      if (member.get !== undefined) return member.get.call(receiver);
-      if (typeof member.value !== "function" || key === "constructor") return member.value;
-      return (bound[key] = (member.value as (...args: unknown[]) => unknown).bind(carrier));
-    },
+  const settle = () => {
+    if (state.size !== state.array.length) void state.items; // compacts
+  };
+  const staleGet = (target: BaseEntity[], key: PropertyKey, receiver: unknown): unknown => {
+    if (key !== STATE && MEMBERS[key] === undefined) settle();
+    return Reflect.get(target, key, receiver);
+  };
+  const handler: ProxyHandler<BaseEntity[]> = {
     has(target, key) {
-      return key === STATE || MEMBERS[key] !== undefined || key in target;
+      if (key === STATE || MEMBERS[key] !== undefined) return true;
+      settle();
+      return key in target;
+    },
+    ownKeys(target) {
+      settle();
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      settle();
+      return Reflect.getOwnPropertyDescriptor(target, key);
     },
     getPrototypeOf() {
       return TypedCollection.prototype;
@@ -294,9 +303,34 @@ function guard(state: CollectionState<BaseEntity>): ProxyHandler<BaseEntity[]> {
       throw unsupported(type, "setPrototypeOf", "A collection's prototype is fixed.");
     },
   };
+  state.onStale = (stale) => {
+    (handler as { get?: unknown }).get = stale ? staleGet : undefined;
+  };
+  return handler;
+}
+
+/**
+ * Puts the collection's members on its raw array as own, non-enumerable
+ * properties: methods bound to a plain carrier of the data (a call reads no
+ * Proxy inside), accessors likewise. `constructor` is left to `Array`
+ * (an own `constructor` on an array would cost every array in the process its
+ * fast species checks); `getPrototypeOf` answers `TypedCollection.prototype`.
+ */
+function installMembers(state: CollectionState<BaseEntity>): void {
+  const carrier = { [STATE]: state };
+  const descriptors: PropertyDescriptorMap = { [STATE]: { value: state } };
+  for (const key of Reflect.ownKeys(MEMBERS)) {
+    if (key === "constructor") continue;
+    const member = MEMBERS[key]!;
+    if (member.get !== undefined) descriptors[key] = { get: member.get.bind(carrier) };
+    else if (typeof member.value === "function") descriptors[key] = { value: (member.value as (...args: unknown[]) => unknown).bind(carrier) };
+    else descriptors[key] = { value: member.value };
+  }
+  Object.defineProperties(state.array, descriptors);
 }
 
 /** @internal Wraps a collection's state in the guarded, live array users see. */
 export function createCollection(state: CollectionState<BaseEntity>): TypedCollection<BaseEntity> {
-  return new Proxy(state.items, guard(state)) as unknown as TypedCollection<BaseEntity>;
+  installMembers(state);
+  return new Proxy(state.array, guard(state)) as unknown as TypedCollection<BaseEntity>;
 }

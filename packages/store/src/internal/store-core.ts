@@ -175,7 +175,7 @@ export class StoreCore {
   /** Every type that currently holds at least one entity. */
   types(): string[] {
     const types: string[] = [];
-    for (const [type, state] of this.#states) if (state.items.length > 0) types.push(type);
+    for (const [type, state] of this.#states) if (state.size > 0) types.push(type);
     return types;
   }
 
@@ -365,7 +365,7 @@ export class StoreCore {
   clear(): void {
     this.#open(undefined);
     for (const state of this.#states.values()) {
-      if (state.items.length === 0) continue;
+      if (state.size === 0) continue;
       this.#removeMany(state, new Set(state.items.map((e) => e.id)), "local");
     }
     this.#close();
@@ -610,7 +610,7 @@ export class StoreCore {
       } else if (prev === undefined) {
         state.remove(id);
         this.#observe(state, "delete", id, undefined, next, seq);
-        if (state.items.length === 0) batch.emptied.push(state);
+        if (state.size === 0) batch.emptied.push(state);
       } else {
         state.put(prev);
         this.#observe(state, "upsert", id, prev, next, seq);
@@ -632,7 +632,7 @@ export class StoreCore {
   #remove(state: AnyState, id: EntityId, origin: ChangeOrigin): void {
     const entry = state.remove(id)!;
     this.#batch!.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
-    if (state.items.length === 0) this.#batch!.emptied.push(state);
+    if (state.size === 0) this.#batch!.emptied.push(state);
     if (state.observers.size > 0) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
   }
 
@@ -648,7 +648,7 @@ export class StoreCore {
       steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
       if (observed) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
     }
-    if (state.items.length === 0) this.#batch!.emptied.push(state);
+    if (state.size === 0) this.#batch!.emptied.push(state);
   }
 
   /** Tells the collection's observers (live views) of a change, and marks the collection for delivery. */
