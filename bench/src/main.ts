@@ -12,6 +12,7 @@ import { flushGroup } from "./groups/flush";
 import { liveGroup } from "./groups/live";
 import { pgliteGroup } from "./groups/pglite";
 import { startupGroup } from "./groups/startup";
+import { transactionsGroup } from "./groups/transactions";
 import { storeGroup } from "./groups/store";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
@@ -22,6 +23,7 @@ const GROUPS: Record<string, GroupFactory> = {
   pglite: pgliteGroup,
   live: liveGroup,
   startup: startupGroup,
+  transactions: transactionsGroup,
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

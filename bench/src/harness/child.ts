@@ -10,6 +10,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   pglite: async () => (await import("../groups/pglite-child")).runPgliteChild,
   live: async () => (await import("../groups/live-child")).runLiveChild,
   startup: async () => (await import("../groups/startup-child")).runStartupChild,
+  transactions: async () => (await import("../groups/transactions-child")).runTransactionsChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);
