@@ -88,7 +88,7 @@ describe("createOptimisticClient", () => {
     expect(code(() => createOptimisticClient({ store, engine: new ScriptedEngine(), mutators: { x: 1 as never } }))).toBe("INVALID_ARGUMENT");
   });
 
-  it("runs a synchronous mutator on the store at once, in one batch, and sends the operation", () => {
+  it("runs a synchronous mutator on the store at once, in one batch, and sends the operation", async () => {
     const { store, engine, client } = setup();
     const listener = vi.fn();
     store.subscribe(listener);
@@ -96,6 +96,9 @@ describe("createOptimisticClient", () => {
     expect(store.getById("todo", "t1")).toMatchObject({ id: "t1", type: "todo", title: "milk", done: false });
     expect(listener).toHaveBeenCalledTimes(1);
     expect(engine.sent).toEqual([{ id: 1, name: "addTodo", args: ["t1", "milk"], clientId: "c1" }]);
+    expect(client.getPendingOperations()).toMatchObject([{ name: "addTodo", args: ["t1", "milk"] }]);
+    // The engine's id is learnt once executeOperation has queued it.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(client.getPendingOperations()).toEqual([{ name: "addTodo", args: ["t1", "milk"], operationId: 1 }]);
   });
 

@@ -14,11 +14,10 @@
  *                           ◀── rebase ◀── onOperationFailed (rejected: rolled back, promise rejects)
  */
 import type { Entity, KalphiteStore } from "@kalphite/store";
-import { EntitySlice } from "./entity-slice";
+import { EntitySlice, type Journal } from "./entity-slice";
 import { Emitter } from "./emitter";
 import { CoordinatorError, CoordinatorErrorCode } from "./errors";
-import { applyPatch, applyPatchWithInverse, type Patch } from "./json-patch";
-import { formatPointer } from "./json-pointer";
+import type { Patch } from "./json-patch";
 
 /** What a mutator reads and writes through on the client: the server's four methods (`MutatorTransaction`), plus `query`. */
 export interface ClientMutatorTransaction {
@@ -53,7 +52,7 @@ export interface OptimisticEngine {
   /** Server state: entities, deletions, the operations it includes (`operations`), `reset` for a full state. */
   onStatePatch(handler: (patch: EnginePatch) => void): unknown;
   /** The server refused an operation (final). */
-  onOperationFailed(handler: (data: { operation: { id: number; clientId?: string }; error: string }) => void): unknown;
+  onOperationFailed(handler: (data: { operation: { id: number; name?: string; clientId?: string }; error: string }) => void): unknown;
 }
 
 /** The fields of `StatePatch` (from `@kalphite/sync-ops`) the client reads. */
@@ -124,6 +123,8 @@ interface Op {
   inverse: Patch[];
   /** The server included it in a state we applied. */
   applied: boolean;
+  /** `executeOperation` refused it (it never got an id). */
+  unsent?: boolean;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -190,7 +191,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     if (!running) pump();
   };
 
-  /** A transaction over `slice`: reads see it, writes go to it and are recorded in order. */
+  /** A transaction over `slice`: reads see it, writes go to it. */
   const makeTx = (slice: EntitySlice, op: Op): ClientMutatorTransaction => ({
     get: async <T extends Entity>(type: string, id: string) => slice.get(type, id) as T | undefined,
     getByType: async <T extends Entity>(type: string) => slice.getByType(type) as T[],
@@ -199,70 +200,88 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       return predicate ? all.filter(predicate) : all;
     },
     upsert: async (type: string, id: string, entity: Record<string, unknown>) => {
-      if (typeof type !== "string" || type === "" || typeof id !== "string" || id === "" || typeof entity !== "object" || entity === null) {
+      if (typeof type !== "string" || type === "" || typeof id !== "string" || id === "" || typeof entity !== "object" || entity === null || Array.isArray(entity)) {
         throw new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `tx.upsert(type, id, entity): needs a non-empty type and id and an object, got ${JSON.stringify([type, id])}`);
       }
-      slice.load(type, id);
-      slice.doc = applyPatch(slice.doc, [{ op: "add", path: formatPointer([type, id]), value: { ...structuredClone(entity), id, type } }]);
+      slice.set(type, id, { ...structuredClone(entity), id, type } as Entity);
     },
     delete: async (type: string, id: string) => {
-      slice.load(type, id);
-      if (slice.get(type, id) !== undefined) slice.doc = applyPatch(slice.doc, [{ op: "remove", path: formatPointer([type, id]) }]);
+      slice.set(type, id, undefined);
     },
     clientId: op.clientId ?? knownClientId ?? "",
     operationId: op.operationId ?? 0,
   });
 
-  /** Runs `op`'s mutator on `slice`; the slice is left unchanged when it throws. Sync mutators finish synchronously. */
-  const runOn = (slice: EntitySlice, op: Op): { ok: true } | { ok: false; error: unknown } | Promise<{ ok: true } | { ok: false; error: unknown }> => {
-    const before = slice.doc;
-    const fail = (error: unknown) => {
-      slice.doc = before;
-      return { ok: false as const, error };
+  type Outcome = { ok: true; journal: Journal } | { ok: false; error: unknown };
+
+  /** Runs `op`'s mutator on `slice`; what it wrote is undone when it throws. Sync mutators finish synchronously. */
+  const runOn = (slice: EntitySlice, op: Op): Outcome | Promise<Outcome> => {
+    const journal = slice.begin();
+    const done = (ok: boolean, error?: unknown): Outcome => {
+      slice.end(journal, !ok);
+      return ok ? { ok: true, journal } : { ok: false, error };
     };
     let result: unknown;
     try {
       result = mutators[op.name]!(makeTx(slice, op), ...structuredClone(op.args));
     } catch (error) {
-      return fail(error);
+      return done(false, error);
     }
-    if (!isThenable(result)) return { ok: true };
-    return Promise.resolve(result).then(() => ({ ok: true as const }), fail);
+    if (!isThenable(result)) return done(true);
+    return Promise.resolve(result).then(
+      () => done(true),
+      (error: unknown) => done(false, error),
+    );
+  };
+
+  /**
+   * Learns the engine's ids of sent operations. The engine numbers operations
+   * in the order `executeOperation` is called, and only this client calls it,
+   * so unclaimed operations take the known ids above the last claimed one, in
+   * order.
+   */
+  let lastClaimed = 0;
+  const claimIds = (extra: ReadonlyArray<{ id: number; name?: string; clientId?: string }> = []) => {
+    const unclaimed = pending.filter((op) => op.operationId === undefined && !op.unsent);
+    if (unclaimed.length === 0) return;
+    const known = new Map<number, { id: number; name?: string; clientId?: string }>();
+    for (const o of engine.getPendingOperations()) if (o.id > lastClaimed) known.set(o.id, o);
+    for (const o of extra) if (o.id > lastClaimed) known.set(o.id, o);
+    const ids = [...known.values()].sort((a, b) => a.id - b.id);
+    for (let i = 0; i < ids.length && i < unclaimed.length; i++) {
+      const found = ids[i]!;
+      const op = unclaimed[i]!;
+      if (found.name !== undefined && found.name !== op.name) {
+        reportError(new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `engine operation ${found.id} is "${found.name}", expected "${op.name}": is something else calling engine.executeOperation?`));
+        return;
+      }
+      op.operationId = found.id;
+      op.clientId = found.clientId;
+      knownClientId ??= found.clientId;
+      lastClaimed = found.id;
+    }
   };
 
   const send = (op: Op) => {
-    const before = new Set(engine.getPendingOperations().map((o) => o.id));
     let sent: Promise<unknown>;
     try {
       sent = Promise.resolve(engine.executeOperation(op.name, structuredClone(op.args)));
     } catch (error) {
       sent = Promise.reject(error);
     }
-    // The engine puts the operation in its pending list as it assigns the id (before any await).
-    const claim = () => {
-      if (op.operationId !== undefined) return;
-      const mine = engine
-        .getPendingOperations()
-        .filter((o) => !before.has(o.id) && o.name === op.name && !pending.some((p) => p !== op && p.operationId === o.id))
-        .sort((a, b) => a.id - b.id)[0];
-      if (mine) {
-        op.operationId = mine.id;
-        op.clientId = mine.clientId;
-        knownClientId ??= mine.clientId;
-      }
-    };
-    claim();
     sent.then(
       (result) => {
-        if (op.operationId === undefined) {
-          const id = typeof result === "number" ? result : (result as { id?: unknown } | undefined)?.id;
-          if (typeof id === "number") op.operationId = id;
-          else claim();
-        }
+        if (op.operationId !== undefined || disposed) return;
+        const id = typeof result === "number" ? result : (result as { id?: unknown } | undefined)?.id;
+        if (typeof id === "number") {
+          op.operationId = id;
+          lastClaimed = Math.max(lastClaimed, id);
+        } else claimIds();
       },
       (error: unknown) => {
-        // Not queued (queue full, storage failure): roll it back like a refusal.
-        schedule(() => rebase({ rejected: new Map([[op, error]]) }));
+        // Not queued (queue full, storage failure): it has no engine id; roll it back like a refusal.
+        op.unsent = true;
+        if (!disposed) schedule(() => rebase({ rejected: new Map([[op, error]]) }));
       },
     );
   };
@@ -279,7 +298,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       const op: Op = { name, args: copied, operationId: undefined, clientId: undefined, patches: [], inverse: [], applied: false, resolve, reject };
       schedule(() => {
         const slice = new EntitySlice(store);
-        const finish = (outcome: { ok: true } | { ok: false; error: unknown }) => {
+        const finish = (outcome: Outcome) => {
           if (!outcome.ok) return reject(outcome.error);
           const diff = slice.diff();
           try {
@@ -304,6 +323,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   interface RebaseInput {
     readonly patch?: EnginePatch;
     readonly rejected?: Map<Op, unknown>;
+    /** Operations the engine reported failed (their ids help claim). */
+    readonly failed?: ReadonlyArray<{ id: number; name?: string; clientId?: string }>;
   }
 
   /**
@@ -312,24 +333,21 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
    * to the store in one batch (synchronously when every re-run is).
    */
   const rebase = (input: RebaseInput): void | Promise<void> => {
-    const slice = new EntitySlice(store);
     const { patch, rejected } = input;
-    for (const op of pending) slice.loadPaths(op.inverse);
-    if (patch?.reset) slice.loadAll();
-    for (let i = pending.length - 1; i >= 0; i--) slice.doc = applyPatch(slice.doc, pending[i]!.inverse);
+    claimIds([...(patch?.operations ?? []), ...(input.failed ?? [])]);
+    const slice = new EntitySlice(store);
+    const undo: Patch[] = [];
+    for (let i = pending.length - 1; i >= 0; i--) undo.push(...pending[i]!.inverse);
+    slice.loadPaths(undo);
+    slice.apply(undo);
 
     if (patch) {
-      for (const e of patch.entities ?? []) slice.claim(e.type, e.id);
-      for (const d of patch.deleted ?? []) slice.load(d.entityType, d.entityId);
-      const server: Patch[] = [];
       if (patch.reset) {
-        for (const type of Object.keys(slice.doc)) server.push({ op: "replace", path: formatPointer([type]), value: {} });
+        slice.loadAll();
+        slice.clearLoaded();
       }
-      for (const d of patch.deleted ?? []) {
-        if (slice.doc[d.entityType]?.[d.entityId] !== undefined) server.push({ op: "remove", path: formatPointer([d.entityType, d.entityId]) });
-      }
-      for (const e of patch.entities ?? []) server.push({ op: "add", path: formatPointer([e.type, e.id]), value: e });
-      slice.doc = applyPatch(slice.doc, server);
+      for (const d of patch.deleted ?? []) slice.set(d.entityType, d.entityId, undefined);
+      for (const e of patch.entities ?? []) slice.set(e.type, e.id, e);
       for (const confirmed of patch.operations ?? []) {
         for (const op of pending) {
           if (op.operationId === confirmed.id && (confirmed.clientId === undefined || op.clientId === undefined || op.clientId === confirmed.clientId)) op.applied = true;
@@ -342,25 +360,24 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       if (op.applied || rejected?.has(op)) gone.push(op);
       else keep.push(op);
     }
-    const settled = gone.length;
 
+    const record = (op: Op, outcome: Outcome) => {
+      // A re-run that throws has no effect now; the server decides its fate.
+      const effect = outcome.ok ? slice.effect(outcome.journal) : { patches: [], inverse: [] };
+      op.patches = effect.patches;
+      op.inverse = effect.inverse;
+    };
     const replay = (index: number): void | Promise<void> => {
       for (let i = index; i < keep.length; i++) {
         const op = keep[i]!;
-        const before = slice.doc;
         const outcome = runOn(slice, op);
-        const record = (o: { ok: true } | { ok: false; error: unknown }) => {
-          // A re-run that throws has no effect now; the server decides its fate.
-          op.patches = o.ok ? diffDocs(before, slice.doc) : [];
-          op.inverse = applyPatchWithInverse(before, op.patches).inverse;
-        };
         if (isThenable(outcome)) {
           return outcome.then((o) => {
-            record(o);
+            record(op, o);
             return replay(i + 1);
           });
         }
-        record(outcome);
+        record(op, outcome);
       }
       commit();
     };
@@ -380,7 +397,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
           if (error instanceof CoordinatorError) events.emit("rejected", { name: op.name, args: op.args, operationId: op.operationId, error });
         } else op.resolve();
       }
-      events.emit("rebased", { replayed: keep.length, settled });
+      events.emit("rebased", { replayed: keep.length, settled: gone.length });
     };
 
     return replay(0);
@@ -392,9 +409,10 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   engine.onOperationFailed(({ operation, error }) => {
     if (disposed) return;
     schedule(() => {
+      claimIds([operation]);
       const op = pending.find((p) => p.operationId === operation.id && (operation.clientId === undefined || p.clientId === undefined || p.clientId === operation.clientId));
       if (!op) return;
-      return rebase({ rejected: new Map([[op, error]]) });
+      return rebase({ rejected: new Map([[op, error]]), failed: [operation] });
     });
   });
 
@@ -416,20 +434,4 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       events.clear();
     },
   };
-}
-
-/** Whole-entity patches from one slice document to another (only the entities that differ). */
-function diffDocs(before: Record<string, Record<string, Entity>>, after: Record<string, Record<string, Entity>>): Patch[] {
-  const out: Patch[] = [];
-  for (const type of Object.keys(after)) {
-    const a = after[type]!;
-    const b = before[type];
-    if (a === b) continue;
-    for (const id of Object.keys(a)) {
-      const prev = b && Object.prototype.hasOwnProperty.call(b, id) ? b[id] : undefined;
-      if (prev !== a[id]) out.push({ op: prev === undefined ? "add" : "replace", path: formatPointer([type, id]), value: a[id] });
-    }
-    if (b) for (const id of Object.keys(b)) if (!Object.prototype.hasOwnProperty.call(a, id)) out.push({ op: "remove", path: formatPointer([type, id]) });
-  }
-  return out;
 }
