@@ -25,7 +25,6 @@ export interface BatchEntry {
  */
 export class QueuedChange {
   constructor(
-    readonly key: string,
     readonly entityType: string,
     readonly entityId: EntityId,
     public operation: FlushChange["operation"],
@@ -35,6 +34,11 @@ export class QueuedChange {
     public batchId: string,
     public unit: Unit,
   ) {}
+
+  /** `flushKey(entityType, entityId)`; built on demand (the write path never needs it). */
+  get key(): string {
+    return keyOf(this.entityType, this.entityId);
+  }
 
   toChange(): FlushChange {
     const { operation, entityId, entityType, timestamp, origin, batchId } = this;
@@ -52,7 +56,10 @@ export class QueuedChange {
  */
 export class Unit {
   readonly records: QueuedChange[] = [];
-  readonly batches: BatchEntry[] = [];
+  /** The ids of its store batches, in order. */
+  readonly batchIds: string[] = [];
+  /** Their metadata, aligned with `batchIds`; `null` while none has any (the common case allocates nothing). */
+  metas: (BatchMeta | undefined)[] | null = null;
   /** In the call the target is working on: a new change of its entities gets a new record elsewhere. */
   flying = false;
   /**
@@ -70,13 +77,62 @@ export class Unit {
   changes(): FlushChange[] {
     return this.records.map((record) => record.toChange());
   }
+
+  /** Its store batches with their metadata. */
+  get batches(): BatchEntry[] {
+    return this.batchIds.map((batchId, i) => ({ batchId, meta: this.metas?.[i] }));
+  }
+
+  addBatch(batchId: string, meta: BatchMeta | undefined): void {
+    if (meta !== undefined && this.metas === null) this.metas = new Array<BatchMeta | undefined>(this.batchIds.length).fill(undefined);
+    this.batchIds.push(batchId);
+    this.metas?.push(meta);
+  }
+
+  /** Appends `other`'s batches (merging) and empties it. */
+  takeBatches(other: Unit): void {
+    for (let i = 0; i < other.batchIds.length; i++) this.addBatch(other.batchIds[i]!, other.metas?.[i]);
+    other.batchIds.length = 0;
+    other.metas = null;
+  }
 }
 
 /** A unit is open to coalescing while it waits, unsealed. */
 const open = (unit: Unit) => !unit.flying && !unit.sealed;
 
-/** The key of an entity inside the queue: type and id joined by a NUL character (as `flushKey`). */
+/** The key of an entity: type and id joined by a NUL character (as `flushKey`). */
 const keyOf = (type: string, id: EntityId) => `${type}\u0000${id}`;
+
+/** Entity → its newest queued record, as a map per type (no key strings built on the write path). */
+class RecordIndex {
+  readonly #byType = new Map<string, Map<EntityId, QueuedChange>>();
+  size = 0;
+
+  get(type: string, id: EntityId): QueuedChange | undefined {
+    return this.#byType.get(type)?.get(id);
+  }
+
+  /** The newest record of `record`'s entity. */
+  latest(record: QueuedChange): QueuedChange | undefined {
+    return this.#byType.get(record.entityType)?.get(record.entityId);
+  }
+
+  set(record: QueuedChange): void {
+    let byId = this.#byType.get(record.entityType);
+    if (byId === undefined) {
+      byId = new Map();
+      this.#byType.set(record.entityType, byId);
+    }
+    const before = byId.size;
+    byId.set(record.entityId, record);
+    this.size += byId.size - before;
+  }
+
+  delete(record: QueuedChange): void {
+    const byId = this.#byType.get(record.entityType);
+    if (byId?.delete(record.entityId)) this.size--;
+  }
+}
 
 /**
  * The undelivered changes: a list of units in delivery order, the units in
@@ -90,7 +146,7 @@ const keyOf = (type: string, id: EntityId) => `${type}\u0000${id}`;
  * points to: the older version is delivered first and never overtakes the newer.
  */
 export class ChangeQueue {
-  readonly #index = new Map<string, QueuedChange>();
+  readonly #index = new RecordIndex();
   #head: Unit | null = null;
   #tail: Unit | null = null;
   #flight: Unit[] | null = null;
@@ -134,14 +190,12 @@ export class ChangeQueue {
     let first: Unit | null = null;
     let fresh = 0;
     let seen: Set<string> | undefined;
-    const keys = new Array<string>(changes.length);
     for (let i = 0; i < changes.length; i++) {
       const change = changes[i]!;
-      const key = keyOf(change.entityType, change.entityId);
-      keys[i] = key;
-      const current = index.get(key);
+      const current = index.get(change.entityType, change.entityId);
       if (current === undefined) {
         if (changes.length > 1) {
+          const key = keyOf(change.entityType, change.entityId);
           seen ??= new Set();
           if (seen.has(key)) continue;
           seen.add(key);
@@ -150,7 +204,7 @@ export class ChangeQueue {
       } else if (open(current.unit) && (first === null || current.unit.seq < first.seq)) first = current.unit;
     }
     if (fresh > 0 && index.size + fresh > maxSize) {
-      const change = changes.find((c, i) => !index.has(keys[i]!))!;
+      const change = changes.find((c) => index.get(c.entityType, c.entityId) === undefined)!;
       throw new FlushError(
         FlushErrorCode.QueueFull,
         `Flush queue full: ${maxSize} entities are waiting to be written, so ${change.entityType} "${change.entityId}" (batch ${batch.batchId}, ${changes.length} change(s)) was refused; nothing of the batch was queued. Let deliveries catch up (await flush()) or raise maxQueueSize.`,
@@ -164,12 +218,11 @@ export class ChangeQueue {
       unit = new Unit(seq);
       this.#append(unit);
     }
-    unit.batches.push(batch);
+    unit.addBatch(batch.batchId, batch.meta);
     for (let i = 0; i < changes.length; i++) {
       const change = changes[i]!;
-      const key = keys[i]!;
       const batchId = change.batchId ?? batch.batchId;
-      const current = index.get(key);
+      const current = index.get(change.entityType, change.entityId);
       if (current !== undefined && current.unit === unit) {
         current.operation = change.operation;
         current.entity = change.entity;
@@ -178,9 +231,9 @@ export class ChangeQueue {
         current.batchId = batchId;
         continue;
       }
-      const record = new QueuedChange(key, change.entityType, change.entityId, change.operation, change.entity, timestamp, change.origin, batchId, unit);
+      const record = new QueuedChange(change.entityType, change.entityId, change.operation, change.entity, timestamp, change.origin, batchId, unit);
       unit.records.push(record);
-      index.set(key, record);
+      index.set(record);
     }
   }
 
@@ -241,7 +294,7 @@ export class ChangeQueue {
       const back = new Set(requeued);
       for (let unit: Unit | null = start; unit !== null && back.has(unit); unit = unit.next) {
         for (const record of unit.records) {
-          const latest = this.#index.get(record.key);
+          const latest = this.#index.latest(record);
           if (latest !== undefined && latest !== record && open(latest.unit) && (last === null || latest.unit.seq > last.seq)) last = latest.unit;
         }
       }
@@ -253,15 +306,14 @@ export class ChangeQueue {
   /** Appends a unit holding `records` (dead letters being retried) with its batches; entities queued since are skipped (the newer change wins). */
   restore(records: readonly IncomingChange[], batches: readonly BatchEntry[], seq: number, timestamp: number): void {
     const unit = new Unit(seq);
-    unit.batches.push(...batches);
+    for (const batch of batches) unit.addBatch(batch.batchId, batch.meta);
     for (const change of records) {
-      const key = keyOf(change.entityType, change.entityId);
-      if (this.#index.has(key)) continue;
-      const record = new QueuedChange(key, change.entityType, change.entityId, change.operation, change.entity, timestamp, change.origin, change.batchId ?? batches[0]?.batchId ?? "", unit);
+      if (this.#index.get(change.entityType, change.entityId) !== undefined) continue;
+      const record = new QueuedChange(change.entityType, change.entityId, change.operation, change.entity, timestamp, change.origin, change.batchId ?? batches[0]?.batchId ?? "", unit);
       unit.records.push(record);
-      this.#index.set(key, record);
+      this.#index.set(record);
     }
-    if (unit.records.length > 0 || unit.batches.some((b) => b.meta !== undefined)) this.#append(unit);
+    if (unit.records.length > 0 || batches.some((b) => b.meta !== undefined)) this.#append(unit);
   }
 
   /** The number of the oldest undelivered batch; `Infinity` when there is none. */
@@ -273,7 +325,7 @@ export class ChangeQueue {
   snapshot(): FlushChange[] {
     const changes: FlushChange[] = [];
     const add = (unit: Unit) => {
-      for (const record of unit.records) if (this.#index.get(record.key) === record) changes.push(record.toChange());
+      for (const record of unit.records) if (this.#index.latest(record) === record) changes.push(record.toChange());
     };
     for (const unit of this.#flight ?? []) add(unit);
     for (let unit = this.#head; unit !== null; unit = unit.next) add(unit);
@@ -284,8 +336,8 @@ export class ChangeQueue {
   #forget(unit: Unit): QueuedChange[] {
     const current: QueuedChange[] = [];
     for (const record of unit.records) {
-      if (this.#index.get(record.key) === record) {
-        this.#index.delete(record.key);
+      if (this.#index.latest(record) === record) {
+        this.#index.delete(record);
         current.push(record);
       }
     }
@@ -309,6 +361,7 @@ export class ChangeQueue {
    * newer state keeps the entity's place in the order).
    */
   #mergeFrom(first: Unit, last: Unit): void {
+    if (first === last) return;
     const range = new Set<Unit>();
     for (let unit: Unit | null = first; unit !== null; unit = unit.next) {
       range.add(unit);
@@ -318,23 +371,22 @@ export class ChangeQueue {
     const placed = new Set<QueuedChange>();
     for (const unit of range) {
       for (const record of unit.records) {
-        const latest = this.#index.get(record.key);
+        const latest = this.#index.latest(record);
         const keep = latest !== undefined && latest !== record && range.has(latest.unit) ? latest : record;
         if (placed.has(keep)) continue;
         placed.add(keep);
         merged.push(keep);
       }
     }
-    const batches = [...range].flatMap((unit) => unit.batches);
     for (const unit of range) {
       if (unit === first) continue;
       this.#unlink(unit);
+      first.takeBatches(unit);
       unit.records.length = 0;
-      unit.batches.length = 0;
     }
     for (const record of merged) record.unit = first;
-    first.records.splice(0, first.records.length, ...merged);
-    first.batches.splice(0, first.batches.length, ...batches);
+    first.records.length = 0;
+    for (const record of merged) first.records.push(record);
   }
 
   #append(unit: Unit): void {

@@ -431,7 +431,7 @@ export class MemoryFlushEngine implements ChangeSink {
     const letters: DeadLetter[] = [];
     const target = describeError(cause);
     for (const { unit, records } of units) {
-      const batchIds = unit.batches.map((batch) => batch.batchId);
+      const batchIds = [...unit.batchIds];
       const named = (key: string) => offending.has(key) || (offending.size === 0 && unit.records.length === 1);
       const culprits = records.filter((record) => named(record.key)).map((record) => record.toChange());
       const culprit = culprits.length > 0 ? listEntities(culprits) : "the target did not say which change";
@@ -460,7 +460,7 @@ export class MemoryFlushEngine implements ChangeSink {
     const named = letters.filter((letter) => letter.offending);
     const error = new FlushError(
       FlushErrorCode.DeadLetter,
-      `The target refused ${named.length > 0 ? listEntities(named.map((l) => l.change)) : `a change of batch(es) ${units.flatMap((u) => u.unit.batches.map((b) => b.batchId)).join(", ")}`} for good: ${target}. ${changes.length} change(s) of the refused store batch(es) are in getDeadLetters(); the others were delivered.`,
+      `The target refused ${named.length > 0 ? listEntities(named.map((l) => l.change)) : `a change of batch(es) ${units.flatMap((u) => u.unit.batchIds).join(", ")}`} for good: ${target}. ${changes.length} change(s) of the refused store batch(es) are in getDeadLetters(); the others were delivered.`,
       { cause, changes },
     );
     const waiters = this.#resolvableWaiters();
@@ -511,10 +511,8 @@ function buildCall(units: Unit[]): Call {
   let meta: Record<string, unknown> | undefined;
   for (const unit of units) {
     for (const record of unit.records) changes.push(record.toChange());
-    for (const batch of unit.batches) {
-      batchIds.push(batch.batchId);
-      if (batch.meta !== undefined) meta = Object.assign(meta ?? {}, batch.meta);
-    }
+    for (const batchId of unit.batchIds) batchIds.push(batchId);
+    if (unit.metas !== null) for (const m of unit.metas) if (m !== undefined) meta = Object.assign(meta ?? {}, m);
   }
   return { units, changes, context: { batchIds, meta: (meta ?? EMPTY_META) as BatchMeta } };
 }
