@@ -11,7 +11,6 @@ import { KalphiteError } from "@kalphite/store";
  * | `QUEUE_FULL` | the offline queue holds `maxQueueSize` changes; the new one is refused, nothing is dropped |
  * | `UNAUTHORIZED` | the server refused the token (close code 4001); no retry |
  * | `CONNECT_FAILED` | `reconnectAttempts` attempts in a row failed; the engine stays disconnected |
- * | `CONNECT_TIMEOUT` | one attempt did not reach `ready` within `connectTimeout` (it is retried) |
  * | `DISCONNECTED` | `disconnect()` was called while `connect()` or `flush()` waited |
  * | `NOT_CONNECTED` | `flush()` with unacknowledged changes while the engine is not connected nor reconnecting |
  * | `REJECTED` | the server refused a change for good (its error frame is the `cause`); the change left the queue |
@@ -25,7 +24,6 @@ export const SyncErrorCode = {
   QueueFull: "QUEUE_FULL",
   Unauthorized: "UNAUTHORIZED",
   ConnectFailed: "CONNECT_FAILED",
-  ConnectTimeout: "CONNECT_TIMEOUT",
   Disconnected: "DISCONNECTED",
   NotConnected: "NOT_CONNECTED",
   Rejected: "REJECTED",
@@ -93,7 +91,7 @@ export const RETRIABLE_WIRE_CODES: ReadonlySet<string> = new Set([WireErrorCode.
  * | 4002 | a change arrived before `auth` on a server that requires a token | reconnect |
  * | 4003 | the `auth` frame was malformed | reject `connect()`, no retry |
  * | 4008 | no `auth` frame within `authTimeoutMs` | reconnect |
- * | 4009 | no frame within two heartbeat intervals (dead peer) | reconnect |
+ * | 4009 | no frame within two heartbeat intervals (dead peer; the socket is dropped right after) | reconnect |
  */
 export const CloseCode = {
   Normal: 1000,

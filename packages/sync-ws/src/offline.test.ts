@@ -134,7 +134,7 @@ describe("the server's heartbeat (fake timers, real sockets)", () => {
     await new Promise((r) => setImmediate(r));
     await vi.advanceTimersByTimeAsync(200);
     await eventually(() => silent.state.closed !== undefined, "silent closed");
-    expect(silent.state.closed).toBe(1006); // terminated: a dead peer gets no close handshake
+    expect(silent.state.closed).toBe(CloseCode.HeartbeatTimeout);
     expect(beating.state.closed).toBeUndefined();
     expect(server.connectionCount()).toBe(1);
     beating.ws.terminate();

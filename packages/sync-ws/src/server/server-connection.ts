@@ -28,6 +28,8 @@ export interface ConnectionHost {
 /** Catch-up frames carry at most this many changes each. */
 const CATCH_UP_CHUNK = 500;
 const OPEN = 1;
+/** How long a connection closed for silence gets to finish the close handshake before its socket is dropped, ms. */
+const TERMINATE_AFTER_MS = 1_000;
 
 /**
  * One client connection on the server.
@@ -120,9 +122,9 @@ export class ServerConnection implements RoomMember {
     this.#clearTimer("liveness");
     this.#livenessTimer = this.#host.timers.setTimeout(() => {
       this.#livenessTimer = undefined;
-      // A dead peer cannot answer a close handshake: drop the socket.
-      this.#ws.terminate();
-      this.#transition("closed");
+      // Say why (a peer that still reads learns it), but a dead peer cannot answer the handshake: drop it soon.
+      this.#close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
+      this.#host.timers.setTimeout(() => this.#ws.terminate(), TERMINATE_AFTER_MS);
     }, 2 * this.#heartbeatInterval);
   }
 
