@@ -1,6 +1,7 @@
 import type { BatchMeta } from "@kalphite/store";
-import type { BatchEntry, IncomingChange } from "./change-queue";
-import { FlushError, FlushErrorCode } from "./errors";
+import { describeEntity, listEntities } from "./call";
+import type { BatchEntry, IncomingChange, QueuedChange, Unit } from "./change-queue";
+import { describeError, FlushError, FlushErrorCode } from "./errors";
 import { flushKey } from "./memory-flush-target";
 import type { DeadLetter, DeadLetterKey, FlushChange } from "./types";
 
@@ -95,4 +96,41 @@ export class DeadLetterList {
 
 function incoming(change: FlushChange): IncomingChange {
   return { operation: change.operation, entityType: change.entityType, entityId: change.entityId, entity: change.entity, origin: change.origin, batchId: change.batchId };
+}
+
+/** A refused unit and its records still current (the ones no newer write superseded). */
+export interface DeadUnitRecords {
+  readonly unit: Unit;
+  readonly records: readonly QueuedChange[];
+}
+
+/**
+ * The letters of one refused unit: every current change of it, `offending`
+ * for the ones the target named (by `flushKey` in `offending`), or for the
+ * only change of the unit when it named none; `reason` names the entity.
+ */
+export function deadLettersOf({ unit, records }: DeadUnitRecords, offending: ReadonlySet<string>, cause: unknown, deadAt: number): DeadLetter[] {
+  const batchIds = [...unit.batchIds];
+  const target = describeError(cause);
+  const named = (key: string) => offending.has(key) || (offending.size === 0 && unit.records.length === 1);
+  const culprits = records.filter((record) => named(record.key));
+  const culprit = culprits.length > 0 ? listEntities(culprits) : "the target did not say which change";
+  return records.map((record): DeadLetter => {
+    const change = record.toChange();
+    const isOffending = named(record.key);
+    return {
+      key: record.key,
+      entityType: change.entityType,
+      entityId: change.entityId,
+      change,
+      batchId: change.batchId,
+      batchIds,
+      offending: isOffending,
+      error: cause,
+      reason: isOffending
+        ? `${describeEntity(change)} (batch ${change.batchId}) was refused by the target: ${target}`
+        : `${describeEntity(change)} (batch ${change.batchId}) was held back with its store batch(es) ${batchIds.join(", ")}, which the target refused (${culprit}): ${target}`,
+      deadAt,
+    };
+  });
 }

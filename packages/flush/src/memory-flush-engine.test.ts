@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { MemoryFlushEngine } from "./memory-flush-engine";
 import { entity, manualTarget, resolvingTarget, summary, useFakeTimersPerTest } from "./test-helpers";
-import type { FlushTarget } from "./types";
 
 useFakeTimersPerTest();
 

@@ -1,14 +1,15 @@
-import type { BaseEntity, BatchMeta, ChangeBatch, ChangeSink, EntityId } from "@kalphite/store";
-import { ChangeQueue, type BatchEntry, type IncomingChange, type Unit } from "./change-queue";
+import type { BaseEntity, ChangeBatch, ChangeSink, EntityId } from "@kalphite/store";
+import { buildCall, listEntities, type Call } from "./call";
+import { ChangeQueue, type BatchEntry, type IncomingChange } from "./change-queue";
 import { resolveConfig, type ResolvedFlushConfig } from "./config";
-import { DeadLetterList } from "./dead-letters";
+import { DeadLetterList, deadLettersOf, type DeadUnitRecords } from "./dead-letters";
 import { TypedEmitter, type Listener } from "./emitter";
 import { describeError, destroyedError, FlushError, FlushErrorCode, isNonRetriable } from "./errors";
 import { TRANSITIONS } from "./flush-state";
 import { checkBatch, checkCloseOptions } from "./input";
 import { flushKey } from "./memory-flush-target";
 import { backoffDelay, OneShotTimer } from "./timers";
-import type { CloseOptions, DeadLetter, DeadLetterKey, FlushBatchContext, FlushChange, FlushConfig, FlushEvents, FlushState, FlushStats } from "./types";
+import type { CloseOptions, DeadLetter, DeadLetterKey, FlushChange, FlushConfig, FlushEvents, FlushState, FlushStats } from "./types";
 
 interface Waiter {
   /** Resolve once every batch numbered up to here is delivered (or dead-lettered). */
@@ -17,14 +18,6 @@ interface Waiter {
   readonly reject: (error: FlushError) => void;
 }
 
-/** One call of the target: its units, changes and context, built once per attempt. */
-interface Call {
-  readonly units: Unit[];
-  readonly changes: FlushChange[];
-  readonly context: FlushBatchContext;
-}
-
-const describeEntity = (change: { entityType: string; entityId: EntityId }) => `${change.entityType} ${JSON.stringify(change.entityId)}`;
 
 /**
  * Debounced, coalesced, batched and retried delivery of store changes to a
@@ -377,7 +370,7 @@ export class MemoryFlushEngine implements ChangeSink {
     }
     const requeued = this.#queue.failed(new Set(), false, this.#config.maxBatchSize).requeued;
     if (this.#state === "destroyed") return;
-    const changes = requeuedChanges(requeued);
+    const changes = requeued.flatMap((unit) => unit.changes());
     const attempts = ++this.#attempt;
     const { maxRetries, baseRetryDelay, maxRetryDelay, random } = this.#config;
     if (attempts > maxRetries) {
@@ -426,41 +419,19 @@ export class MemoryFlushEngine implements ChangeSink {
     if (this.#state === "flushing") this.#deliverNext();
   }
 
-  #deadLetter(units: { unit: Unit; records: { key: string; toChange(): FlushChange }[] }[], offending: ReadonlySet<string>, cause: unknown): void {
-    const deadAt = this.#config.now();
+  #deadLetter(units: readonly DeadUnitRecords[], offending: ReadonlySet<string>, cause: unknown): void {
     const letters: DeadLetter[] = [];
-    const target = describeError(cause);
-    for (const { unit, records } of units) {
-      const batchIds = [...unit.batchIds];
-      const named = (key: string) => offending.has(key) || (offending.size === 0 && unit.records.length === 1);
-      const culprits = records.filter((record) => named(record.key)).map((record) => record.toChange());
-      const culprit = culprits.length > 0 ? listEntities(culprits) : "the target did not say which change";
-      const unitLetters = records.map((record): DeadLetter => {
-        const change = record.toChange();
-        const isOffending = named(record.key);
-        return {
-          key: record.key,
-          entityType: change.entityType,
-          entityId: change.entityId,
-          change,
-          batchId: change.batchId,
-          batchIds,
-          offending: isOffending,
-          error: cause,
-          reason: isOffending
-            ? `${describeEntity(change)} (batch ${change.batchId}) was refused by the target: ${target}`
-            : `${describeEntity(change)} (batch ${change.batchId}) was held back with its store batch(es) ${batchIds.join(", ")}, which the target refused (${culprit}): ${target}`,
-          deadAt,
-        };
-      });
-      this.#dead.add(unitLetters, unit.batches);
+    for (const dead of units) {
+      const unitLetters = deadLettersOf(dead, offending, cause, this.#config.now());
+      this.#dead.add(unitLetters, dead.unit.batches);
       letters.push(...unitLetters);
     }
     const changes = letters.map((letter) => letter.change);
-    const named = letters.filter((letter) => letter.offending);
+    const named = letters.filter((letter) => letter.offending).map((letter) => letter.change);
+    const what = named.length > 0 ? listEntities(named) : `a change of batch(es) ${units.flatMap((u) => u.unit.batchIds).join(", ")}`;
     const error = new FlushError(
       FlushErrorCode.DeadLetter,
-      `The target refused ${named.length > 0 ? listEntities(named.map((l) => l.change)) : `a change of batch(es) ${units.flatMap((u) => u.unit.batchIds).join(", ")}`} for good: ${target}. ${changes.length} change(s) of the refused store batch(es) are in getDeadLetters(); the others were delivered.`,
+      `The target refused ${what} for good: ${describeError(cause)}. The ${changes.length} change(s) of the refused store batch(es) are in getDeadLetters(); the other changes go on.`,
       { cause, changes },
     );
     const waiters = this.#resolvableWaiters();
@@ -500,32 +471,4 @@ export class MemoryFlushEngine implements ChangeSink {
     return waiters;
   }
 
-  #rejectWaiters(error: FlushError): void {
-    for (const waiter of this.#takeWaiters()) waiter.reject(error);
-  }
-}
-
-function buildCall(units: Unit[]): Call {
-  const changes: FlushChange[] = [];
-  const batchIds: string[] = [];
-  let meta: Record<string, unknown> | undefined;
-  for (const unit of units) {
-    for (const record of unit.records) changes.push(record.toChange());
-    for (const batchId of unit.batchIds) batchIds.push(batchId);
-    if (unit.metas !== null) for (const m of unit.metas) if (m !== undefined) meta = Object.assign(meta ?? {}, m);
-  }
-  return { units, changes, context: { batchIds, meta: (meta ?? EMPTY_META) as BatchMeta } };
-}
-
-const EMPTY_META: BatchMeta = Object.freeze({});
-
-/** The current changes of the requeued units, for reports. */
-function requeuedChanges(units: readonly Unit[]): FlushChange[] {
-  return units.flatMap((unit) => unit.changes());
-}
-
-/** `todo "a", todo "b", … and 3 more`, for messages. */
-function listEntities(changes: readonly { entityType: string; entityId: EntityId }[]): string {
-  const shown = changes.slice(0, 5).map(describeEntity).join(", ");
-  return changes.length > 5 ? `${shown} and ${changes.length - 5} more` : shown;
 }
