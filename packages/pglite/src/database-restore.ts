@@ -1,4 +1,4 @@
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type Extension } from "@electric-sql/pglite";
 import { selectAll, writeRows } from "./entity-sql";
 import { nodeFs, recoverInterruptedRestore, writeJournal, type RecoveryOutcome, type RestoreFs } from "./restore-journal";
 import { stringifyStored } from "./stored-json";
@@ -44,6 +44,15 @@ async function readEveryTable(pg: PGlite): Promise<void> {
   for (const { name } of rows) await pg.query(`SELECT coalesce(sum(octet_length(t::text)), 0) FROM ${name} AS t`);
 }
 
+/** PGlite's amcheck extension, or undefined where it cannot be loaded (then indexes are not checked). */
+async function loadAmcheck(): Promise<Extension | undefined> {
+  try {
+    return (await import("@electric-sql/pglite/contrib/amcheck")).amcheck;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Checks every valid btree index against its table (amcheck's `bt_index_check` with `heapallindexed`). */
 async function checkEveryIndex(pg: PGlite): Promise<void> {
   await pg.exec("CREATE EXTENSION IF NOT EXISTS amcheck");
@@ -65,9 +74,9 @@ async function checkEveryIndex(pg: PGlite): Promise<void> {
  */
 async function openAside(archive: Blob, dataDir: string | undefined, prepare: ((pg: PGlite) => Promise<void>) | undefined): Promise<PGlite> {
   let pg: PGlite;
+  const amcheck = await loadAmcheck();
   try {
-    const { amcheck } = await import("@electric-sql/pglite/contrib/amcheck");
-    pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), loadDataDir: archive, extensions: { amcheck } });
+    pg = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), loadDataDir: archive, ...(amcheck === undefined ? {} : { extensions: { amcheck } }) });
   } catch (error) {
     throw new DatabaseError(DatabaseErrorCode.InvalidBackup, "restore(): PGlite could not open the backup; the database was left as it was", { cause: error });
   }
@@ -79,7 +88,7 @@ async function openAside(archive: Blob, dataDir: string | undefined, prepare: ((
     }
     try {
       await readEveryTable(pg);
-      await checkEveryIndex(pg);
+      if (amcheck !== undefined) await checkEveryIndex(pg);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new DatabaseError(DatabaseErrorCode.InvalidBackup, `restore(): the backup is damaged (${detail}); the database was left as it was`, { cause: error });

@@ -41,14 +41,18 @@ it("the README example works", async () => {
   const store = KalphiteStore(schema, { sink: engine });
   expect(await hydrate(store, db)).toEqual({ loaded: 3, invalid: [] });
   store.todo.upsert("t5", { title: "From the store", done: false, priority: 1 });
+  store.batch(() => store.todo.delete("t1"), { meta: { cursor: 7 } });
   await engine.flush();
   expect(await db.getById("todo", "t5")).toMatchObject({ title: "From the store" });
+  expect(await db.getById("todo", "t1")).toBeUndefined();
+  expect(await db.getMeta("cursor")).toBe(7);
 
   const backup = await db.backup();
   const copy = new FrontendDatabase({ dbName: "memory://copy", schema });
   await copy.init();
   await copy.restore(backup);
-  expect((await copy.getAll()).map((t) => t.id)).toEqual(["t1", "t3", "t4", "t5"]);
+  expect((await copy.getAll()).map((t) => t.id)).toEqual(["t3", "t4", "t5"]);
+  expect(await copy.getMeta("cursor")).toBe(7);
 
   await engine.close();
   await copy.close();
