@@ -7,7 +7,7 @@
  * store's), so writes are O(1); entities themselves are never changed in
  * place, only replaced.
  */
-import type { Entity, KalphiteStore } from "@kalphite/store";
+import type { Entity, KalphiteStore, RemoteChange } from "@kalphite/store";
 import { applyPatch, type Patch } from "./json-patch";
 import { formatPointer, parsePointer } from "./json-pointer";
 import { deepEqual, hasOwn, setOwn } from "./json-value";
@@ -141,6 +141,32 @@ export class EntitySlice {
       }
     }
     return { patches, inverse: inverse.reverse() };
+  }
+
+  /** What a journal's writes left, per key, in write order. */
+  *written(journal: Journal): Generator<{ type: string; id: string; next: Entity | undefined }> {
+    for (const { type, id } of journal.values()) {
+      const byId = this.#doc[type]!;
+      yield { type, id, next: hasOwn(byId, id) ? byId[id] : undefined };
+    }
+  }
+
+  /** The store changes (remote upserts and deletes) turning the store's current state into this slice. */
+  changes(): RemoteChange[] {
+    const out: RemoteChange[] = [];
+    for (const [type, ids] of this.#loaded) {
+      const byId = this.#doc[type]!;
+      for (const id of ids) {
+        const next = hasOwn(byId, id) ? byId[id] : undefined;
+        const current = this.#store.getById(type, id) as Entity | undefined;
+        if (next === undefined) {
+          if (current !== undefined) out.push({ operation: "delete", entityType: type, entityId: id });
+        } else if (current === undefined || (next !== current && !deepEqual(next, current))) {
+          out.push({ operation: "upsert", entityType: type, entityId: id, entity: next });
+        }
+      }
+    }
+    return out;
   }
 
   /** Whole-entity patches turning the store's current state into this slice. */

@@ -55,6 +55,11 @@ const mutators = {
   removeDone: async (tx: ClientMutatorTransaction) => {
     for (const todo of await tx.query<Todo>("todo", (t) => t.done)) await tx.delete("todo", todo.id);
   },
+  twoSteps: async (tx: ClientMutatorTransaction, id: string) => {
+    void tx.upsert("todo", id, { title: "first", done: false });
+    await tx.get("todo", id);
+    await tx.upsert("todo", `${id}-b`, { title: "second", done: false });
+  },
   fails: () => {
     throw new Error("mutator says no");
   },
@@ -109,6 +114,18 @@ describe("createOptimisticClient", () => {
     void silence(client.mutate.increment("c", 3));
     await client.whenIdle();
     expect(store.getById("counter", "c")).toMatchObject({ n: 6 });
+  });
+
+  it("an async mutator that writes before its first await is applied once, as one batch, with nothing left of its first attempt", async () => {
+    const { store, engine, client } = setup();
+    const batches: number[] = [];
+    store.subscribe((changes) => batches.push(changes.length));
+    void silence(client.mutate.twoSteps("t1"));
+    await client.whenIdle();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.getByType("todo").map((t) => t.id).sort()).toEqual(["t1", "t1-b"]);
+    expect(batches).toEqual([2]);
+    expect(engine.sent.map((o) => o.name)).toEqual(["twoSteps"]);
   });
 
   it("a mutator that throws rejects with its error; nothing is applied or sent", async () => {

@@ -13,8 +13,9 @@
  *   pending: [op1, op2, …]  ◀── rebase ◀── onStatePatch (server state + the ops it applied)
  *                           ◀── rebase ◀── onOperationFailed (rejected: rolled back, promise rejects)
  */
-import type { Entity, KalphiteStore } from "@kalphite/store";
+import { deepFreeze, type Entity, type KalphiteStore } from "@kalphite/store";
 import { EntitySlice, type Journal } from "./entity-slice";
+import { CLOSED, SliceTx, StoreTx } from "./mutator-tx";
 import { Emitter } from "./emitter";
 import { CoordinatorError, CoordinatorErrorCode } from "./errors";
 import type { Patch } from "./json-patch";
@@ -191,27 +192,6 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     if (!running) pump();
   };
 
-  /** A transaction over `slice`: reads see it, writes go to it. */
-  const makeTx = (slice: EntitySlice, op: Op): ClientMutatorTransaction => ({
-    get: async <T extends Entity>(type: string, id: string) => slice.get(type, id) as T | undefined,
-    getByType: async <T extends Entity>(type: string) => slice.getByType(type) as T[],
-    query: async <T extends Entity>(type: string, predicate?: (entity: T) => boolean) => {
-      const all = slice.getByType(type) as T[];
-      return predicate ? all.filter(predicate) : all;
-    },
-    upsert: async (type: string, id: string, entity: Record<string, unknown>) => {
-      if (typeof type !== "string" || type === "" || typeof id !== "string" || id === "" || typeof entity !== "object" || entity === null || Array.isArray(entity)) {
-        throw new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `tx.upsert(type, id, entity): needs a non-empty type and id and an object, got ${JSON.stringify([type, id])}`);
-      }
-      slice.set(type, id, { ...structuredClone(entity), id, type } as Entity);
-    },
-    delete: async (type: string, id: string) => {
-      slice.set(type, id, undefined);
-    },
-    clientId: op.clientId ?? knownClientId ?? "",
-    operationId: op.operationId ?? 0,
-  });
-
   type Outcome = { ok: true; journal: Journal } | { ok: false; error: unknown };
 
   /** Runs `op`'s mutator on `slice`; what it wrote is undone when it throws. Sync mutators finish synchronously. */
@@ -223,7 +203,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     };
     let result: unknown;
     try {
-      result = mutators[op.name]!(makeTx(slice, op), ...structuredClone(op.args));
+      result = mutators[op.name]!(new SliceTx(slice, op.clientId ?? knownClientId ?? "", op.operationId ?? 0), ...op.args);
     } catch (error) {
       return done(false, error);
     }
@@ -241,16 +221,28 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
    * order.
    */
   let lastClaimed = 0;
+  /** Sent operations in send order; those before `unclaimedHead` have an id (or none is coming). */
+  let sentOrder: Op[] = [];
+  let unclaimedHead = 0;
   const claimIds = (extra: ReadonlyArray<{ id: number; name?: string; clientId?: string }> = []) => {
-    const unclaimed = pending.filter((op) => op.operationId === undefined && !op.unsent);
-    if (unclaimed.length === 0) return;
+    while (unclaimedHead < sentOrder.length && (sentOrder[unclaimedHead]!.operationId !== undefined || sentOrder[unclaimedHead]!.unsent)) unclaimedHead++;
+    if (unclaimedHead >= sentOrder.length) {
+      sentOrder = [];
+      unclaimedHead = 0;
+      return;
+    }
     const known = new Map<number, { id: number; name?: string; clientId?: string }>();
     for (const o of engine.getPendingOperations()) if (o.id > lastClaimed) known.set(o.id, o);
     for (const o of extra) if (o.id > lastClaimed) known.set(o.id, o);
     const ids = [...known.values()].sort((a, b) => a.id - b.id);
-    for (let i = 0; i < ids.length && i < unclaimed.length; i++) {
+    for (let i = 0; i < ids.length && unclaimedHead < sentOrder.length; i++) {
+      const op = sentOrder[unclaimedHead]!;
+      if (op.unsent || op.operationId !== undefined) {
+        unclaimedHead++;
+        i--;
+        continue;
+      }
       const found = ids[i]!;
-      const op = unclaimed[i]!;
       if (found.name !== undefined && found.name !== op.name) {
         reportError(new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `engine operation ${found.id} is "${found.name}", expected "${op.name}": is something else calling engine.executeOperation?`));
         return;
@@ -259,13 +251,15 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       op.clientId = found.clientId;
       knownClientId ??= found.clientId;
       lastClaimed = found.id;
+      unclaimedHead++;
     }
   };
 
   const send = (op: Op) => {
+    sentOrder.push(op);
     let sent: Promise<unknown>;
     try {
-      sent = Promise.resolve(engine.executeOperation(op.name, structuredClone(op.args)));
+      sent = Promise.resolve(engine.executeOperation(op.name, op.args as unknown[]));
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -290,31 +284,71 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     if (disposed) return Promise.reject(new CoordinatorError(CoordinatorErrorCode.Disposed, `mutate.${name}: the optimistic client was disposed`));
     let copied: unknown[];
     try {
-      copied = structuredClone(args);
+      // One deep, frozen copy: every run (and the engine) sees the arguments as they were passed.
+      copied = deepFreeze(structuredClone(args));
     } catch (cause) {
       return Promise.reject(new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `mutate.${name}: arguments must be JSON data`, { cause }));
     }
     return new Promise<void>((resolve, reject) => {
       const op: Op = { name, args: copied, operationId: undefined, clientId: undefined, patches: [], inverse: [], applied: false, resolve, reject };
       schedule(() => {
+        if (runOnStore(op)) return;
         const slice = new EntitySlice(store);
         const finish = (outcome: Outcome) => {
           if (!outcome.ok) return reject(outcome.error);
-          const diff = slice.diff();
           try {
-            const tx = store.transaction(() => store.applyPatches(diff as never, { origin: "local" }));
-            op.patches = tx.patches as Patch[];
-            op.inverse = tx.inversePatches as Patch[];
+            // Through the collections: the store records the patches and their inverse.
+            const tx = store.transaction(() => {
+              for (const { type, id, next } of slice.written(outcome.journal)) {
+                const collection = store.getByType(type);
+                if (next === undefined) collection.delete(id);
+                else collection.upsert(id, next);
+              }
+            });
+            accept(op, tx.patches as Patch[], tx.inversePatches as Patch[]);
           } catch (error) {
             return reject(error);
           }
-          pending.push(op);
-          send(op);
         };
         const outcome = runOn(slice, op);
         return isThenable(outcome) ? outcome.then(finish) : finish(outcome);
       });
     });
+  };
+
+  const accept = (op: Op, patches: Patch[], inverse: Patch[]) => {
+    op.patches = patches;
+    op.inverse = inverse;
+    pending.push(op);
+    send(op);
+  };
+
+  /**
+   * The fast path: a synchronous mutator runs straight on the store inside
+   * `store.transaction`. Returns false when the mutator turned out to be
+   * asynchronous: its writes were undone and it runs again on a slice.
+   */
+  const runOnStore = (op: Op): boolean => {
+    const tx = new StoreTx(store, knownClientId ?? "", 0);
+    let async = false;
+    try {
+      const result = store.transaction(() => {
+        const value = mutators[op.name]!(tx, ...op.args);
+        if (isThenable(value)) {
+          async = true;
+          // The abandoned run may go on after its first await: a closed tx makes it stop there.
+          Promise.resolve(value).catch(() => undefined);
+          throw CLOSED;
+        }
+      });
+      tx.open = false;
+      accept(op, result.patches as Patch[], result.inversePatches as Patch[]);
+    } catch (error) {
+      tx.open = false;
+      if (async) return false;
+      op.reject(error);
+    }
+    return true;
   };
 
   const mutate = {} as Record<string, (...args: unknown[]) => Promise<void>>;
@@ -383,8 +417,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     };
 
     const commit = () => {
-      const diff = slice.diff();
-      if (diff.length > 0) store.applyPatches(diff as never, { origin: "remote" });
+      const changes = slice.changes();
+      if (changes.length > 0) store.applyRemote(changes);
       pending = keep;
       for (const op of gone) {
         if (rejected?.has(op)) {
