@@ -14,6 +14,7 @@ import { pgliteGroup } from "./groups/pglite";
 import { startupGroup } from "./groups/startup";
 import { transactionsGroup } from "./groups/transactions";
 import { storeGroup } from "./groups/store";
+import { syncWsGroup } from "./groups/sync-ws";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
 
@@ -24,6 +25,7 @@ const GROUPS: Record<string, GroupFactory> = {
   live: liveGroup,
   startup: startupGroup,
   transactions: transactionsGroup,
+  "sync-ws": syncWsGroup,
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

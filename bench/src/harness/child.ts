@@ -11,6 +11,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   live: async () => (await import("../groups/live-child")).runLiveChild,
   startup: async () => (await import("../groups/startup-child")).runStartupChild,
   transactions: async () => (await import("../groups/transactions-child")).runTransactionsChild,
+  "sync-ws": async () => (await import("../groups/sync-ws-child")).runSyncWsChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);
