@@ -111,6 +111,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   #connectTimer: unknown;
   #heartbeatTimer: unknown;
   #livenessTimer: unknown;
+  #lastFrameAt = 0;
   #retryTimer: unknown;
   readonly #resendTimers = new Map<string, unknown>();
 
@@ -513,13 +514,23 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     this.#armLiveness();
   }
 
+  /**
+   * Declares the server dead two heartbeat intervals after its last frame.
+   * A frame only records its time; the one timer re-arms itself for the
+   * time left when frames came meanwhile (no timer churn per frame).
+   */
   #armLiveness(): void {
-    if (this.#phase !== "open") return;
-    if (this.#livenessTimer !== undefined) this.#config.timers.clearTimeout(this.#livenessTimer);
-    this.#livenessTimer = this.#config.timers.setTimeout(() => {
-      this.#livenessTimer = undefined;
-      this.#transition({ type: "lost", reason: `heartbeat timeout: no frame from the server for ${2 * this.#config.heartbeatInterval} ms` });
-    }, 2 * this.#config.heartbeatInterval);
+    const limit = 2 * this.#config.heartbeatInterval;
+    this.#lastFrameAt = this.#config.timers.now();
+    const check = (wait: number) => {
+      this.#livenessTimer = this.#config.timers.setTimeout(() => {
+        this.#livenessTimer = undefined;
+        const left = this.#lastFrameAt + limit - this.#config.timers.now();
+        if (left > 0) check(left);
+        else this.#transition({ type: "lost", reason: `heartbeat timeout: no frame from the server for ${limit} ms` });
+      }, wait);
+    };
+    check(limit);
   }
 
   #sendFrame(frame: object): void {
@@ -556,7 +567,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   // ---- frames from the server ----------------------------------------------
 
   #onFrame(data: unknown): void {
-    this.#armLiveness();
+    this.#lastFrameAt = this.#config.timers.now();
     const decoded = decodeFrame(serverFrameSchema, data);
     if (!decoded.ok) {
       this.#emitError(new SyncError(SyncErrorCode.ProtocolError, `NetworkSyncEngine: the server sent an invalid frame (${decoded.message}); ignored`));

@@ -53,6 +53,7 @@ export class ServerConnection implements RoomMember {
   #heartbeatInterval: number;
   #authTimer: unknown;
   #livenessTimer: unknown;
+  #lastFrameAt = 0;
   readonly #backlog: ClientFrame[] = [];
 
   constructor(ws: WebSocket, request: IncomingMessage, host: ConnectionHost) {
@@ -118,14 +119,22 @@ export class ServerConnection implements RoomMember {
     else this.#livenessTimer = undefined;
   }
 
+  /** Closes the connection two heartbeat intervals after its last frame (one self-re-arming timer, no churn per frame). */
   #armLiveness(): void {
     this.#clearTimer("liveness");
-    this.#livenessTimer = this.#host.timers.setTimeout(() => {
-      this.#livenessTimer = undefined;
-      // Say why (a peer that still reads learns it), but a dead peer cannot answer the handshake: drop it soon.
-      this.#close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
-      this.#host.timers.setTimeout(() => this.#ws.terminate(), TERMINATE_AFTER_MS);
-    }, 2 * this.#heartbeatInterval);
+    const limit = 2 * this.#heartbeatInterval;
+    this.#lastFrameAt = this.#host.timers.now();
+    const check = (wait: number) => {
+      this.#livenessTimer = this.#host.timers.setTimeout(() => {
+        this.#livenessTimer = undefined;
+        const left = this.#lastFrameAt + limit - this.#host.timers.now();
+        if (left > 0) return check(left);
+        // Say why (a peer that still reads learns it), but a dead peer cannot answer the handshake: drop it soon.
+        this.#close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
+        this.#host.timers.setTimeout(() => this.#ws.terminate(), TERMINATE_AFTER_MS);
+      }, wait);
+    };
+    check(limit);
   }
 
   /** Closes with `code`; the state becomes closed at once. */
@@ -180,7 +189,7 @@ export class ServerConnection implements RoomMember {
 
   #onMessage(data: unknown): void {
     if (this.#state === "closed") return;
-    if (this.#state === "open") this.#armLiveness();
+    this.#lastFrameAt = this.#host.timers.now();
     const decoded = decodeFrame(clientFrameSchema, data);
     if (!decoded.ok) {
       const raw = peek(data);
