@@ -1,4 +1,5 @@
 import { KalphiteError } from "kalphite/store";
+import { safeText } from "./render/text";
 
 /** Codes of the errors the todo app reports to its user. */
 export const TodoErrorCode = {
@@ -34,5 +35,7 @@ export class TodoError extends KalphiteError<TodoErrorCode> {
 /** The one line to show for any thrown value: the message, without stack or newlines. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ").trim() || "unknown error";
+  const line = message.replace(/\s*\n\s*/g, " ").trim() || "unknown error";
+  // What the user typed may be in the message: never let it reach the terminal raw.
+  return safeText(line);
 }

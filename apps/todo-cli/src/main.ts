@@ -96,6 +96,27 @@ export async function runServed(request: CommandRequest, io: ClientIO, opened: P
 
 const RETRY = Symbol("retry");
 
+let stdoutClosed = false;
+/**
+ * Writes to stdout unless its reader went away: `kalphite-todo list | head -3`
+ * closes the pipe early, and the rest of the output is dropped quietly (the
+ * command still finishes and saves), instead of an EPIPE stack trace.
+ */
+function writeOut(text: string): void {
+  if (!stdoutClosed) process.stdout.write(text);
+}
+
+function guardStdout(): void {
+  if (process.stdout.listenerCount("error") > 0) return;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
+      stdoutClosed = true;
+      return;
+    }
+    throw error;
+  });
+}
+
 /**
  * Runs `kalphite-todo` with `argv` (without `node` and the script) and
  * resolves to the exit code: 0 on success, 1 on any error (printed as one
@@ -107,6 +128,7 @@ const RETRY = Symbol("retry");
  * those send their command there (see `serve.ts`) and print what comes back.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  guardStdout();
   for (let attempt = 0; ; attempt++) {
     const code = await attemptMain(argv, env);
     if (code !== RETRY) return code;
@@ -152,7 +174,7 @@ async function attemptMain(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const runtime: Runtime = {
       env,
       now,
-      write: (text) => process.stdout.write(text),
+      write: writeOut,
       stdoutIsTTY: process.stdout.isTTY === true,
       columns: () => terminalColumns(env),
       cwd: process.cwd(),
@@ -166,6 +188,7 @@ async function attemptMain(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       },
     };
     const program = createProgram(runtime, {
+      writeOut,
       onNoCommand: async (globals) => {
         wantsShell = true;
         const data = await runtime.open(globals);
@@ -226,7 +249,7 @@ async function forward(endpoint: string, argv: readonly string[], env: NodeJS.Pr
     columns: terminalColumns(env),
   };
   const outcome = await forwardCommand(endpoint, request, {
-    out: (text) => process.stdout.write(text),
+    out: writeOut,
     err: (text) => process.stderr.write(text),
     confirm: askOnTerminal,
   });

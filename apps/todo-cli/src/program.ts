@@ -1,6 +1,9 @@
 import { Command } from "commander";
 import { registerAdd } from "./commands/add";
-import { registerDone, registerUndo } from "./commands/done";
+import { registerDone, registerReopen, registerUndo } from "./commands/done";
+import { registerNote, registerShow } from "./commands/show";
+import { finishUndo } from "./undo";
+import { suggest } from "./suggest";
 import { registerEdit } from "./commands/edit";
 import { registerExport, registerImport } from "./commands/backup";
 import { registerList } from "./commands/list";
@@ -52,8 +55,11 @@ export function createProgram(runtime: Runtime, options: ProgramOptions = {}): C
 
   registerAdd(program, runtime);
   registerList(program, runtime);
+  registerShow(program, runtime);
   registerDone(program, runtime);
+  registerReopen(program, runtime);
   registerUndo(program, runtime);
+  registerNote(program, runtime);
   registerEdit(program, runtime);
   registerRm(program, runtime);
   registerClearDone(program, runtime);
@@ -62,6 +68,8 @@ export function createProgram(runtime: Runtime, options: ProgramOptions = {}): C
   registerExport(program, runtime);
   registerImport(program, runtime);
   if (runtime.shell) registerWatch(program, runtime);
+  // After a command succeeded: what it changed becomes the newest undo record.
+  program.hook("postAction", (_program, action) => finishUndo(action, runtime.now().getTime()));
 
   program.addHelpText(
     "after",
@@ -72,7 +80,11 @@ export function createProgram(runtime: Runtime, options: ProgramOptions = {}): C
 
   program.allowExcessArguments(true).action(async (_flags: object, command: Command) => {
     if (command.args.length > 0) {
-      command.error(`unknown command '${command.args[0]}' (see: kalphite-todo help)`, { code: "commander.unknownCommand" });
+      const typed = command.args[0]!;
+      const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+      const close = suggest(typed, names);
+      const hint = close ? ` — did you mean '${close}'?` : "";
+      command.error(`unknown command '${typed}'${hint} (see: kalphite-todo help)`, { code: "commander.unknownCommand" });
     }
     if (options.onNoCommand) await options.onNoCommand(command.opts<GlobalOptions>());
     else command.outputHelp();

@@ -5,6 +5,7 @@ import type { OpenData } from "./open";
 import type { TodoStore } from "./projects";
 import { createPalette, colorEnabled, type Palette } from "./render/colors";
 import type { TodoQuery } from "./todos";
+import { beginUndo } from "./undo";
 
 /** The options every command accepts (declared on the program). */
 export interface GlobalOptions {
@@ -79,7 +80,11 @@ export function invocation(runtime: Runtime, command: Command): Invocation {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const json = globals.json === true;
   const now = runtime.now();
-  const data = () => runtime.open(globals);
+  const data = async () => {
+    const opened = await runtime.open(globals);
+    beginUndo(command, opened.app.store);
+    return opened;
+  };
   return {
     json,
     c: createPalette(!json && colorEnabled(runtime.env, runtime.stdoutIsTTY, globals.color)),

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "commander";
 import { daysBetween } from "./dates";
 import { TodoError, TodoErrorCode } from "./errors";
 import { oneLine } from "./render/text";
-import { PRIORITIES, type Priority, type Todo } from "./schema";
+import { MAX_NOTE, MAX_TITLE, PRIORITIES, RECURRENCE, type Priority, type Todo } from "./schema";
 
 /** Which todos `list` shows by completion. */
 export const STATUSES = ["open", "done", "all"] as const;
@@ -27,6 +27,12 @@ export interface TodoQuery {
   readonly priority?: Priority | undefined;
   readonly sort: SortKey;
   readonly reverse: boolean;
+  /** Words that must all appear (case-insensitive) in the title, a note, the project or a tag. */
+  readonly text?: readonly string[] | undefined;
+  /** Only todos due strictly before this day (`YYYY-MM-DD`). */
+  readonly dueBefore?: string | undefined;
+  /** Only todos due strictly after this day (`YYYY-MM-DD`). */
+  readonly dueAfter?: string | undefined;
 }
 
 /** Open todos, oldest first: what a bare `list` shows. */
@@ -46,7 +52,14 @@ export function matches(todo: Todo, query: TodoQuery, today: string): boolean {
   if (query.project !== undefined && todo.project?.toLowerCase() !== query.project.toLowerCase()) return false;
   if (query.priority !== undefined && todo.priority !== query.priority) return false;
   if (query.overdue && !isOverdue(todo, today)) return false;
-  return query.tags.every((tag) => todo.tags.includes(tag));
+  if (query.dueBefore !== undefined && (todo.due == null || todo.due >= query.dueBefore)) return false;
+  if (query.dueAfter !== undefined && (todo.due == null || todo.due <= query.dueAfter)) return false;
+  if (!query.tags.every((tag) => todo.tags.includes(tag))) return false;
+  if (query.text !== undefined && query.text.length > 0) {
+    const haystack = [todo.title, todo.project ?? "", ...todo.tags, ...(todo.notes ?? []).map((note) => note.text)].join("\n").toLowerCase();
+    return query.text.every((word) => haystack.includes(word.toLowerCase()));
+  }
+  return true;
 }
 
 const byCreated = (a: Todo, b: Todo) => a.createdAt - b.createdAt;
@@ -83,11 +96,42 @@ export function parsePriority(value: string): Priority {
   return found;
 }
 
-/** The title as stored: whitespace collapsed. @throws TodoError when it is empty. */
+const count = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * The title as stored: whitespace collapsed, at most `MAX_TITLE` characters.
+ * @throws TodoError when it is empty or too long (checked before anything else is done with it)
+ */
 export function cleanTitle(parts: string | readonly string[]): string {
-  const title = oneLine(typeof parts === "string" ? parts : parts.join(" "));
+  const raw = typeof parts === "string" ? parts : parts.join(" ");
+  // Measured before collapsing, so a huge title costs no more than its length check.
+  if (raw.length > MAX_TITLE * 4) throw tooLong("title", raw.length, MAX_TITLE);
+  const title = oneLine(raw);
   if (title === "") throw new TodoError(TodoErrorCode.InvalidInput, "the title must not be empty");
+  if (title.length > MAX_TITLE) throw tooLong("title", title.length, MAX_TITLE);
   return title;
+}
+
+function tooLong(what: string, length: number, max: number): TodoError {
+  return new TodoError(TodoErrorCode.InvalidInput, `the ${what} is ${count(length)} characters long; the limit is ${count(max)} (put details in a note: kalphite-todo note <id> …)`);
+}
+
+/** A note as stored: trimmed, at most `MAX_NOTE` characters. @throws TodoError when empty or too long */
+export function cleanNote(parts: string | readonly string[]): string {
+  const text = (typeof parts === "string" ? parts : parts.join(" ")).trim();
+  if (text === "") throw new TodoError(TodoErrorCode.InvalidInput, "the note must not be empty");
+  if (text.length > MAX_NOTE) throw new TodoError(TodoErrorCode.InvalidInput, `the note is ${count(text.length)} characters long; the limit is ${count(MAX_NOTE)}`);
+  return text;
+}
+
+/** The forms `--every` accepts. */
+export const EVERY_FORMS = "day, week, month, weekday or Nd (every N days, e.g. 3d)";
+
+/** A commander argument parser for `--every`. */
+export function parseEvery(value: string): string {
+  const text = value.trim().toLowerCase().replace(/^(daily)$/, "day").replace(/^(weekly)$/, "week").replace(/^(monthly)$/, "month").replace(/^weekdays$/, "weekday");
+  if (!RECURRENCE.test(text)) throw new InvalidArgumentError(`repeat with ${EVERY_FORMS}`);
+  return text;
 }
 
 /**

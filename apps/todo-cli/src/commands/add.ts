@@ -4,14 +4,17 @@ import { newId } from "../ids";
 import { cleanProjectName, ensureProject } from "../projects";
 import { invocation, type Runtime } from "../runtime";
 import { PRIORITIES, type Priority, type Todo } from "../schema";
-import { cleanTags, cleanTitle, collect, parsePriority } from "../todos";
+import { EVERY_FORMS, cleanNote, cleanTags, cleanTitle, collect, parseEvery, parsePriority } from "../todos";
 import { describeTodo, shortIdOf } from "./describe";
+import { safeText } from "../render/text";
 
 interface AddFlags {
   readonly priority: Priority;
   readonly due?: string;
   readonly project?: string;
   readonly tag?: string[];
+  readonly note?: string;
+  readonly every?: string;
 }
 
 /** `add <title...>`: a new open todo. */
@@ -24,7 +27,9 @@ export function registerAdd(program: Command, runtime: Runtime): void {
     .option("-d, --due <date>", `when it is due: ${DUE_FORMS}`)
     .option("-P, --project <name>", "put it in a project (created if new)")
     .option("-t, --tag <tag>", "tag it (repeatable, or comma-separated)", collect)
-    .addHelpText("after", '\nExamples:\n  kalphite-todo add "Buy milk" --due tomorrow --tag errand\n  kalphite-todo add "File taxes" -p high -d 2026-04-15 -P Home')
+    .option("-n, --note <text>", "a note on it (more with: kalphite-todo note <id> …)")
+    .addOption(new Option("-e, --every <interval>", `repeat it: ${EVERY_FORMS}; completing it creates the next`).argParser(parseEvery))
+    .addHelpText("after", '\nExamples:\n  kalphite-todo add "Buy milk" --due tomorrow --tag errand\n  kalphite-todo add "File taxes" -p high -d 2026-04-15 -P Home\n  kalphite-todo add "Water plants" --every week --due fri')
     .action(async (words: string[], flags: AddFlags, command: Command) => {
       const run = invocation(runtime, command);
       // Check every input before opening the database: bad input writes nothing.
@@ -32,6 +37,7 @@ export function registerAdd(program: Command, runtime: Runtime): void {
       const due = flags.due === undefined ? null : parseDue(flags.due, run.now);
       const tags = cleanTags(flags.tag ?? []);
       const projectName = flags.project === undefined ? undefined : cleanProjectName(flags.project);
+      const note = flags.note === undefined ? undefined : cleanNote(flags.note);
       const store = await run.store();
       const now = run.now.getTime();
       const id = newId();
@@ -49,9 +55,11 @@ export function registerAdd(program: Command, runtime: Runtime): void {
           createdAt: now,
           updatedAt: now,
           completedAt: null,
+          notes: note === undefined ? [] : [{ text: note, at: now }],
+          every: flags.every ?? null,
         });
       });
       if (run.json) return run.printJson(todo);
-      run.print(`Added ${run.c.cyan(shortIdOf(store, id))}  ${run.c.bold(todo.title)}${describeTodo(todo, run)}`);
+      run.print(`Added ${run.c.cyan(shortIdOf(store, id))}  ${run.c.bold(safeText(todo.title))}${describeTodo(todo, run)}`);
     });
 }

@@ -5,7 +5,7 @@ import { resolveId } from "../ids";
 import { cleanProjectName, ensureProject } from "../projects";
 import { invocation, type Runtime } from "../runtime";
 import type { Priority } from "../schema";
-import { cleanTags, cleanTitle, collect, parsePriority } from "../todos";
+import { EVERY_FORMS, cleanTags, cleanTitle, collect, parseEvery, parsePriority } from "../todos";
 import { describeTodo, todoLine } from "./describe";
 
 interface EditFlags {
@@ -17,6 +17,8 @@ interface EditFlags {
   readonly project?: string | false;
   readonly tag?: string[];
   readonly untag?: string[];
+  /** `false` with `--no-every`. */
+  readonly every?: string | false;
 }
 
 /** `edit <id> [title...]`: changes a todo's title, priority, due date, project or tags. */
@@ -34,6 +36,8 @@ export function registerEdit(program: Command, runtime: Runtime): void {
     .option("--no-project", "take it out of its project")
     .option("-t, --tag <tag>", "add a tag (repeatable)", collect)
     .option("--untag <tag>", "remove a tag (repeatable)", collect)
+    .addOption(new Option("-e, --every <interval>", `repeat it: ${EVERY_FORMS}`).argParser(parseEvery))
+    .option("--no-every", "stop repeating it")
     .addHelpText("after", '\nExamples:\n  kalphite-todo edit k3f9 "Buy oat milk"\n  kalphite-todo edit k3f9 --due +1w --priority high --tag urgent')
     .action(async (id: string, words: string[], flags: EditFlags, command: Command) => {
       const run = invocation(runtime, command);
@@ -48,9 +52,9 @@ export function registerEdit(program: Command, runtime: Runtime): void {
       const addTags = cleanTags(flags.tag ?? []);
       const removeTags = cleanTags(flags.untag ?? []);
       const nothing =
-        title === undefined && flags.priority === undefined && due === undefined && projectName === undefined && addTags.length + removeTags.length === 0;
+        title === undefined && flags.priority === undefined && due === undefined && projectName === undefined && addTags.length + removeTags.length === 0 && flags.every === undefined;
       if (nothing) {
-        throw new TodoError(TodoErrorCode.InvalidInput, "nothing to change: give a new title or --priority, --due, --project, --tag, --untag");
+        throw new TodoError(TodoErrorCode.InvalidInput, "nothing to change: give a new title or --priority, --due, --project, --tag, --untag, --every, --no-every");
       }
       const store = await run.store();
       const todo = resolveId(store.todo, id);
@@ -65,6 +69,7 @@ export function registerEdit(program: Command, runtime: Runtime): void {
           if (addTags.length + removeTags.length > 0) {
             draft.tags = [...new Set([...draft.tags, ...addTags])].filter((tag) => !removeTags.includes(tag));
           }
+          if (flags.every !== undefined) draft.every = flags.every === false ? null : flags.every;
           draft.updatedAt = now;
         });
       });

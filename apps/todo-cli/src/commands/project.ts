@@ -3,6 +3,7 @@ import { TodoError, TodoErrorCode } from "../errors";
 import { newId } from "../ids";
 import { cleanProjectName, findProject, type TodoStore } from "../projects";
 import { renderTable } from "../render/table";
+import { safeText } from "../render/text";
 import { invocation, type Runtime } from "../runtime";
 
 /** A project with its todo counts, as `project list` shows it. */
@@ -46,7 +47,7 @@ export function registerProject(program: Command, runtime: Runtime): void {
       const id = newId();
       const created = store.project.upsert(id, { id, type: "project", name: clean, createdAt: now, updatedAt: now });
       if (run.json) return run.printJson(created);
-      run.print(`Created project ${run.c.magenta(created.name)}`);
+      run.print(`Created project ${run.c.magenta(safeText(created.name))}`);
     });
 
   project
@@ -60,7 +61,7 @@ export function registerProject(program: Command, runtime: Runtime): void {
       if (summaries.length === 0) return run.print('No projects yet. Create one: kalphite-todo project add "Home"');
       const lines = renderTable(
         [{ header: "PROJECT", flexible: true }, { header: "OPEN", align: "right" }, { header: "DONE", align: "right" }],
-        summaries.map((s) => [{ text: s.name, style: run.c.magenta }, { text: String(s.open) }, { text: String(s.done), style: run.c.dim }]),
+        summaries.map((s) => [{ text: safeText(s.name), style: run.c.magenta }, { text: String(s.open) }, { text: String(s.done), style: run.c.dim }]),
         { width: run.width, headerStyle: (s) => run.c.dim(run.c.bold(s)) },
       );
       for (const line of lines) run.print(line);
@@ -71,13 +72,17 @@ export function registerProject(program: Command, runtime: Runtime): void {
     .alias("remove")
     .description("delete a project; its todos stay, without a project")
     .argument("<name>", "the project's name")
-    .action(async (name: string, _flags: object, command: Command) => {
+    .option("-y, --yes", "do not ask when todos would lose their project")
+    .action(async (name: string, flags: { yes?: boolean }, command: Command) => {
       const run = invocation(runtime, command);
       const store = await run.store();
       const found = findProject(store, name);
       const wanted = (found?.name ?? name.trim()).toLowerCase();
       const todos = store.todo.filter((todo) => todo.project?.toLowerCase() === wanted);
       if (!found && todos.length === 0) throw new TodoError(TodoErrorCode.NotFound, `no project "${name}"`);
+      if (todos.length > 0 && !(await run.confirm(`Remove project ${found?.name ?? name.trim()}? ${todos.length} ${todos.length === 1 ? "todo loses" : "todos lose"} it.`, flags.yes))) {
+        return run.print("Nothing removed.");
+      }
       const now = run.now.getTime();
       store.batch(() => {
         if (found) store.project.delete(found.id);
@@ -90,6 +95,6 @@ export function registerProject(program: Command, runtime: Runtime): void {
       });
       if (run.json) return run.printJson({ removed: found?.name ?? name.trim(), todosUnassigned: todos.length });
       const moved = todos.length === 0 ? "" : ` (${todos.length} ${todos.length === 1 ? "todo" : "todos"} now without a project)`;
-      run.print(`Removed project ${run.c.magenta(found?.name ?? name.trim())}${moved}`);
+      run.print(`Removed project ${run.c.magenta(safeText(found?.name ?? name.trim()))}${moved}`);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { daysBetween } from "../dates";
-import { pad } from "../render/text";
+import { pad, safeText } from "../render/text";
 import { invocation, type Runtime } from "../runtime";
 import { PRIORITIES, type Priority, type Todo } from "../schema";
 import { isOverdue } from "../todos";
@@ -70,7 +70,7 @@ export function registerStats(program: Command, runtime: Runtime): void {
       const list = (counts: Record<string, number>, style: (s: string) => string) =>
         Object.entries(counts)
           .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-          .map(([name, n]) => `${style(name)} ${n}`)
+          .map(([name, n]) => `${style(safeText(name))} ${n}`)
           .join(c.dim(" · ")) || c.dim("none");
       row("Projects", list(stats.byProject, c.magenta));
       row("Tags", list(stats.byTag, (tag) => c.blue(`#${tag}`)));

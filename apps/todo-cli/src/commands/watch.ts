@@ -11,10 +11,11 @@ export function registerWatch(program: Command, runtime: Runtime): void {
   if (!shell) return;
   const watch = program
     .command("watch")
-    .description("keep a live list on screen that redraws when the data changes (same options as list)");
-  addQueryOptions(watch).action(async (flags: QueryFlags, command: Command) => {
+    .description("keep a live list on screen that redraws when the data changes (same options as list)")
+    .argument("[words...]", "only todos containing every word");
+  addQueryOptions(watch).action(async (words: string[], flags: QueryFlags, command: Command) => {
     const run = invocation(runtime, command);
-    shell.watch(queryFromFlags(flags, await run.store()));
+    shell.watch(queryFromFlags(flags, await run.store(), run.now, words));
   });
   program
     .command("unwatch")

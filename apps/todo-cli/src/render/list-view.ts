@@ -12,7 +12,10 @@ export interface ListViewOptions {
 }
 
 function isFiltered(query: TodoQuery): boolean {
-  return query.project !== undefined || query.tags.length > 0 || query.overdue || query.priority !== undefined;
+  return (
+    query.project !== undefined || query.tags.length > 0 || query.overdue || query.priority !== undefined ||
+    (query.text?.length ?? 0) > 0 || query.dueBefore !== undefined || query.dueAfter !== undefined
+  );
 }
 
 /**

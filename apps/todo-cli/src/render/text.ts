@@ -41,3 +41,19 @@ export function pad(text: string, width: number, align: "left" | "right" = "left
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
+
+// C0 controls (ESC among them), DEL, C1 controls, line/paragraph separators
+// and the bidirectional overrides that can make text read differently.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every control character and escape sequence made visible
+ * (`\x1b`, `\u{202e}`), so what a todo holds never reaches the terminal raw:
+ * no colour changes, cursor moves, title rewrites or reordered text.
+ */
+export function safeText(text: string): string {
+  return text.replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+  });
+}

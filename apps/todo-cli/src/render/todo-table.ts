@@ -4,6 +4,7 @@ import type { Todo } from "../schema";
 import { isOverdue } from "../todos";
 import type { Palette } from "./colors";
 import { renderTable, type Cell, type Column } from "./table";
+import { safeText } from "./text";
 
 const COLUMNS: readonly Column[] = [
   { header: "ID" },
@@ -58,9 +59,9 @@ export function renderTodoTable(todos: readonly Todo[], options: TodoTableOption
       { text: todo.completed ? "[x]" : "[ ]", style: todo.completed ? c.green : undefined },
       priorityCell(todo, c),
       dueCell(todo, today, c),
-      { text: todo.project ?? "", style: c.magenta },
-      { text: todo.tags.map((tag) => `#${tag}`).join(" "), style: c.blue },
-      { text: todo.title, style: todo.completed ? undefined : c.bold },
+      { text: safeText(todo.project ?? ""), style: c.magenta },
+      { text: safeText(todo.tags.map((tag) => `#${tag}`).join(" ")), style: c.blue },
+      { text: safeText(todo.title), style: todo.completed ? undefined : c.bold },
     ];
     if (!todo.completed) return cells;
     // A done row reads as one dimmed line.

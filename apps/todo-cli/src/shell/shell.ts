@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime";
 import { historyFile, loadHistory, saveHistory, HISTORY_SIZE } from "./history";
 import { LiveList } from "./live-list";
 import { tokenize } from "./tokenize";
+import { complete } from "./complete";
 
 /** The shell's prompt. */
 export const PROMPT = "kalphite> ";
@@ -35,7 +36,9 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
   const error = streams?.error ?? process.stderr;
   const terminal = input.isTTY === true && output.isTTY === true;
   const history = terminal ? historyFile(base.env) : undefined;
+  let completionProgram: ReturnType<typeof createProgram> | undefined;
   const rl: Interface = createInterface({
+    completer: (line: string) => complete(line, data.app.store, (completionProgram ??= createProgram(runtime))),
     input,
     output,
     prompt: PROMPT,
@@ -47,6 +50,8 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
   const store = data.app.store;
   const write = (text: string) => output.write(text);
   let busy = false;
+  // The output of the last command, kept on screen under the live list (which clears the screen when it redraws).
+  let lastOutput: string[] = [];
   const live = new LiveList({
     store,
     palette: () => createPalette(colorEnabled(base.env, output.isTTY === true)),
@@ -55,7 +60,8 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
     draw: (lines) => {
       // On a terminal the live list owns the screen: clear, draw, re-prompt with the typed input kept.
       if (terminal) write("\x1b[2J\x1b[H");
-      write(`${lines.join("\n")}\n`);
+      const last = lastOutput.length === 0 ? [] : [createPalette(colorEnabled(base.env, output.isTTY === true)).dim("── last command ──"), ...lastOutput];
+      write(`${[...lines, ...last].join("\n")}\n`);
       if (terminal && !busy) rl.prompt(true);
     },
   });
@@ -101,11 +107,24 @@ export async function runShell(data: OpenData, base: Runtime, streams?: Partial<
       } else if (line !== "" && !line.startsWith("#")) {
         busy = true;
         const release = await data.gate.acquire();
+        const captured: string[] = [];
+        const keep = (text: string) => {
+          if (live.active && captured.length < 20) captured.push(text);
+        };
         try {
-          await runLine(line, runtime, write, (text) => error.write(text));
+          await runLine(
+            line,
+            { ...runtime, write: (text) => (keep(text), write(text)) },
+            (text) => (keep(text), write(text)),
+            (text) => (keep(text), error.write(text)),
+          );
         } finally {
           release();
         }
+        // What the command printed stays visible under the live list (its first lines; a long listing is not repeated).
+        const printed = captured.join("").split("\n").filter(Boolean);
+        if (live.active && !/^(watch|unwatch)\b/.test(line)) lastOutput = printed.length > 3 ? [...printed.slice(0, 3), `… (${printed.length - 3} more lines)`] : printed;
+        if (!live.active) lastOutput = [];
         busy = false;
       }
       // Piped input arrives as whole chunks of lines that readline hands over
