@@ -130,7 +130,9 @@ class RecordIndex {
 
   delete(record: QueuedChange): void {
     const byId = this.#byType.get(record.entityType);
-    if (byId?.delete(record.entityId)) this.size--;
+    if (byId?.delete(record.entityId) !== true) return;
+    this.size--;
+    if (byId.size === 0) this.#byType.delete(record.entityType); // types come and go (remote ones too): keep none empty
   }
 }
 

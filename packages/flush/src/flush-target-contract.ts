@@ -160,6 +160,9 @@ export function describeFlushTargetContract(name: string, setup: () => Promise<F
       expect(await harness.meta("cursor")).toEqual({ version: 2, at: "2026-01-01" });
       expect(await harness.meta("device")).toBe("laptop");
       expect(await state()).toEqual([todo("1"), todo("2")]);
+      await call([del("todo", "2", "b3")], { device: undefined });
+      expect((await harness.meta("device")) ?? undefined).toBeUndefined(); // undefined removes the key
+      expect(await harness.meta("cursor")).toEqual({ version: 2, at: "2026-01-01" });
     });
 
     it("writes metadata that travels without changes", async ({ skip }) => {

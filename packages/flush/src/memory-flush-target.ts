@@ -32,7 +32,7 @@ export interface MemoryFlushTarget {
   readonly target: FlushTarget;
   /** The durable state: entity by `flushKey(entityType, entityId)`, in first-write order. Live; do not mutate. */
   readonly state: ReadonlyMap<string, BaseEntity>;
-  /** The durable metadata: the `context.meta` keys of every applied call, later calls winning. Live; do not mutate. */
+  /** The durable metadata: the `context.meta` keys of every applied call, later calls winning (a key given as `undefined` is removed). Live; do not mutate. */
   readonly meta: ReadonlyMap<string, unknown>;
   /** The durable value of metadata `key` (`undefined` when never written). */
   getMeta(key: string): unknown;
@@ -126,7 +126,10 @@ export function createMemoryFlushTarget(options: MemoryFlushTargetOptions = {}):
       if (change.operation === "delete") state.delete(key);
       else state.set(key, clone ? structuredClone(change.entity!) : change.entity!);
     }
-    for (const [key, value] of Object.entries(context.meta)) meta.set(key, clone ? structuredClone(value) : value);
+    for (const [key, value] of Object.entries(context.meta)) {
+      if (value === undefined) meta.delete(key); // JSON has no undefined: it removes the key
+      else meta.set(key, clone ? structuredClone(value) : value);
+    }
     batchIds.push(...context.batchIds);
     applied++;
     changesApplied += changes.length;
