@@ -28,8 +28,11 @@ export interface FlushBatchContext {
 }
 
 /**
- * Where batches go: applies every change of the batch durably (all or nothing)
- * and resolves, or rejects so the engine retries the batch.
+ * Where calls go: applies every change of the call and its `context.meta`
+ * durably, all or nothing, in order (the last change of a `(type, id)` wins),
+ * and resolves; or rejects: with a temporary failure the engine retries the
+ * call, with a `NonRetriableError` (or what `isRetriable` calls permanent) it
+ * isolates the refused store batches into the dead-letter list.
  */
 export type FlushTarget = (changes: FlushChange[], context: FlushBatchContext) => Promise<void>;
 
@@ -50,7 +53,7 @@ export interface FlushTimers {
 
 /** Options of `new MemoryFlushEngine(config)`. Every number is validated at construction. */
 export interface FlushConfig {
-  /** Receives the batches. Required unless `enablePersistence` is `false`. */
+  /** Receives the calls: whole store batches with their context. Required unless `enablePersistence` is `false`. */
   flushTarget: FlushTarget;
   /** How long changes accumulate (and coalesce) before a batch goes out, in ms; one window per batch of writes, not per change. @default 100 */
   debounceMs?: number | undefined;
