@@ -2,7 +2,7 @@ import { produce, type Draft } from "immer";
 import { decodeTransaction, toRecord } from "./codec";
 import { browserOnlineStatus, consoleLogger, randomId, systemTimers } from "./environment";
 import { TransactionsError, TransactionsErrorCode, isNonRetriable, toError } from "./errors";
-import { assertJson } from "./json";
+import { copyJson } from "./json";
 import { applyMutation, changesOf, metadataOf, objectId } from "./mutations";
 import { backoffDelay, resolveRetry, type ResolvedRetry } from "./retry";
 import { isSettled, isUnfinished, transition, type TransitionEvent } from "./state-machine";
@@ -247,8 +247,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     if (this.#view.has(item.id)) {
       throw new TransactionsError(TransactionsErrorCode.AlreadyExists, `${what}: an item with id "${item.id}" already exists`);
     }
-    assertJson(item, `${what}: item "${item.id}"`);
-    const clean = JSON.parse(JSON.stringify(item)) as T;
+    const clean = copyJson(item, () => `${what}: item "${item.id}"`);
     return this.#mutate("insert", item.id, {}, clean, { ...clean });
   }
 
@@ -283,8 +282,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
         else set[key] = value;
       }
     }
-    assertJson(set, `${what} "${id}"`);
-    set = JSON.parse(JSON.stringify(set)) as Record<string, unknown>;
+    set = copyJson(set, () => `${what} "${id}"`);
     const modified: Record<string, unknown> = { ...current, ...set };
     for (const key of removed) delete modified[key];
     return this.#mutate("update", id, { ...current }, modified, set, removed.length > 0 ? removed : undefined);
@@ -396,6 +394,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     for (const entry of this.#entries.values()) {
       if (entry.timer !== undefined) this.#timers.clearTimeout(entry.timer);
       entry.timer = undefined;
+      if (entry.waiters.length === 0) continue;
       const error = new TransactionsError(TransactionsErrorCode.Disposed, `Collection "${this.id}" was disposed before transaction ${entry.tx.id} settled`);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
     }
@@ -736,7 +735,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     let value: T | undefined = this.#synced.get(id);
     const pending = this.#pendingByItem.get(id);
     if (pending !== undefined) {
-      const mutations = pending.flatMap((e) => e.tx.mutations.filter((m) => objectId(m) === id));
+      const mutations: PendingMutation[] = [];
+      for (const e of pending) for (const m of e.tx.mutations) if (objectId(m) === id) mutations.push(m);
       if (this.#parallel && this.#merge !== undefined && mutations.length > 0) value = this.#merge(value, mutations);
       for (const m of mutations) value = applyMutation(value, m);
     }

@@ -24,6 +24,8 @@ export { createMemoryStorage } from "./storage/memory-storage";
 export type { MemoryStorage } from "./storage/memory-storage";
 export type { TransactionStorage } from "./storage/types";
 export { browserOnlineStatus, systemTimers } from "./environment";
+export { createKalphiteSync } from "./kalphite-adapter";
+export type { KalphiteOperation, KalphiteStoreLike, KalphiteSyncOptions } from "./kalphite-adapter";
 export type {
   Attempt,
   Item,

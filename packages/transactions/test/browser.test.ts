@@ -94,7 +94,7 @@ describe("in Chromium", () => {
     const first = persists[0]!;
     expect(first.attempt).toBe(1);
     expect(first.changes).toEqual({ t1: { title: "written in the browser \u{1F680}" } });
-    await page.waitForFunction(() => (window as any).__kalphite?.transactions?.[0]?.state === "persisting");
+    await page.waitForFunction(() => (globalThis as any).__kalphite?.transactions?.[0]?.state === "persisting");
 
     // Reload: everything in the page is new, only IndexedDB is kept. (The page mutates only
     // when it holds no transaction, so the one seen below is the recovered one.)
@@ -104,13 +104,13 @@ describe("in Chromium", () => {
     expect(retry.id).toBe(first.id);
     expect(retry.attempt).toBeGreaterThanOrEqual(2);
     // Before the server answers, the optimistic update is back on top of the synced data.
-    const during = await page.evaluate(() => (window as any).__kalphite);
+    const during = await page.evaluate(() => (globalThis as any).__kalphite);
     expect(during.data.t1.title).toBe("written in the browser \u{1F680}");
     expect(during.transactions).toHaveLength(1);
     expect(during.transactions[0].attempts[0].error.code).toBe("INTERRUPTED");
     retry.respond(200);
-    await page.waitForFunction(() => (window as any).__kalphite?.transactions?.[0]?.state === "completed");
-    const after = await page.evaluate(() => (window as any).__kalphite);
+    await page.waitForFunction(() => (globalThis as any).__kalphite?.transactions?.[0]?.state === "completed");
+    const after = await page.evaluate(() => (globalThis as any).__kalphite);
     expect(after.transactions[0].id).toBe(first.id);
     expect(after.transactions[0].changes).toEqual([{ title: "written in the browser \u{1F680}" }]);
     await context.close();

@@ -1,8 +1,11 @@
-/// <reference lib="dom" />
 // The page of the real-browser test: a collection persisted in IndexedDB (the
 // default) whose persist POSTs to the test server. State is published on
 // `window.__kalphite` for the test to read.
 import { createCollection, type Transaction } from "../../src/index";
+
+// The few browser globals the page uses (the package's tsconfig has no DOM lib).
+declare const window: Record<string, unknown>;
+declare const location: { search: string };
 
 interface Todo {
   id: string;
@@ -26,7 +29,7 @@ const todos = createCollection<Todo>({
 });
 
 const publish = () => {
-  (window as unknown as { __kalphite: unknown }).__kalphite = {
+  window["__kalphite"] = {
     ready: true,
     data: todos.data,
     transactions: todos.getTransactions().map((t: Transaction) => ({
