@@ -146,6 +146,16 @@ describe("rejectMutation", () => {
     expect(owner.view("todo")).toEqual({ title: "C" });
   });
 
+  it("without readState, confirmed mutations before the oldest pending one are let go; a later rollback is still exact", () => {
+    const owner = inPlaceOwner({ todo: { title: "A" } }, { withReadState: false });
+    const m1 = owner.mutate({ todo: [{ op: "replace", path: "/title", value: "B" }] });
+    const m2 = owner.mutate({ todo: [{ op: "replace", path: "/title", value: "C" }] });
+    owner.coordinator.confirmMutation(m1);
+    owner.coordinator.rejectMutation(m2);
+    expect(owner.view("todo")).toEqual({ title: "B" });
+    expect(owner.coordinator.getPendingMutations()).toEqual([]);
+  });
+
   it("a later mutation that needed the rejected one has no effect until its base comes back", () => {
     const owner = inPlaceOwner({ todos: {} });
     const add = owner.mutate({ todos: [{ op: "add", path: "/t1", value: { title: "a" } }] });

@@ -155,7 +155,17 @@ export function createOptimisticSyncCoordinator(options: OptimisticSyncCoordinat
   const held = new Map<number, Held>();
   let gapTimer: unknown;
 
-  const indexOf = (clientSeq: number) => entries.findIndex((e) => e.clientSeq === clientSeq);
+  /** The unsettled entries by clientSeq (kept in step with `entries`). */
+  const bySeq = new Map<number, Entry>();
+  const indexOf = (clientSeq: number) => {
+    const entry = bySeq.get(clientSeq);
+    return entry === undefined ? -1 : entries.indexOf(entry);
+  };
+  const setEntries = (next: Entry[]) => {
+    entries = next;
+    bySeq.clear();
+    for (const e of next) bySeq.set(e.clientSeq, e);
+  };
 
   const checkAtomPatches = (value: unknown, what: string): Map<AtomKey, Patch[]> => {
     if (!(value instanceof Map)) throw new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `${what} must be a Map<AtomKey, Patch[]>`);
@@ -281,7 +291,7 @@ export function createOptimisticSyncCoordinator(options: OptimisticSyncCoordinat
       const inv = newInverses.get(e);
       if (inv) for (const [atom, patches] of inv) e.inverse.set(atom, patches);
     }
-    entries = remaining;
+    setEntries(remaining);
     confirmedServerSeq = message.serverSeq;
     events.emit("applyDelta", resolved);
     if (rebase && rebase.size > 0) events.emit("rebase", rebase);
@@ -336,16 +346,23 @@ export function createOptimisticSyncCoordinator(options: OptimisticSyncCoordinat
         inverse = new Map();
         if (readState) for (const [atom, p] of patches) inverse.set(atom, computeInversePatch(readState(atom), p));
       }
-      entries.push({ clientSeq, mutationInfo, patches, inverse, confirmed: false });
+      const entry: Entry = { clientSeq, mutationInfo, patches, inverse, confirmed: false };
+      entries.push(entry);
+      bySeq.set(clientSeq, entry);
       lastRegistered = clientSeq;
       if (clientSeq >= nextClientSeq) nextClientSeq = clientSeq + 1;
       events.emit("stateChange");
     },
 
     confirmMutation(clientSeq) {
-      const entry = entries[indexOf(clientSeq)];
+      const entry = bySeq.get(clientSeq);
       if (!entry || entry.confirmed) return;
       entry.confirmed = true;
+      // Confirmed entries stay for the undo chains of rollbacks and in-place rebases; without readState
+      // none reaches back past the oldest pending mutation, so the confirmed ones before it can go.
+      if (!readState) {
+        while (entries.length > 0 && entries[0]!.confirmed) bySeq.delete(entries.shift()!.clientSeq);
+      }
       events.emit("stateChange");
     },
 
@@ -373,6 +390,7 @@ export function createOptimisticSyncCoordinator(options: OptimisticSyncCoordinat
         }
       }
       entries.splice(index, 1);
+      bySeq.delete(clientSeq);
       for (const [e, atom, inv] of newInverses) e.inverse.set(atom, inv);
       events.emit("rollback", rollback, { clientSeq, mutationInfo: entry.mutationInfo, error });
       events.emit("stateChange");
@@ -423,7 +441,7 @@ export function createOptimisticSyncCoordinator(options: OptimisticSyncCoordinat
     resetServerSeq(serverSeq) {
       if (!isSeq(serverSeq)) throw new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `serverSeq must be a safe integer, got ${String(serverSeq)}`);
       confirmedServerSeq = serverSeq;
-      entries = entries.filter((e) => !e.confirmed);
+      setEntries(entries.filter((e) => !e.confirmed));
       if (readState) {
         const rebase = new Map<AtomKey, Patch[]>();
         const atoms = new Set<AtomKey>();
@@ -447,7 +465,7 @@ export function createOptimisticSyncCoordinator(options: OptimisticSyncCoordinat
     dispose() {
       clearGapTimer();
       held.clear();
-      entries = [];
+      setEntries([]);
       events.clear();
     },
   };
