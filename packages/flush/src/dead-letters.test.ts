@@ -40,7 +40,7 @@ describe("a permanent failure does not wedge persistence (defect 2)", () => {
     expect(memory.batchIds).toEqual(["b1", "b3", "b4"]);
     const letters = engine.getDeadLetters();
     expect(letters.map((l) => [l.entityType, l.entityId, l.batchId])).toEqual([["todo", "c", "b2"], ["todo", "bad", "b2"], ["todo", "d", "b2"]]);
-    expect(letters[0]).toMatchObject({ key: flushKey("todo", "c"), batchIds: ["b2"], error: expect.any(NonRetriableError), change: { operation: "upsert", entityId: "c" } });
+    expect(letters[0]).toMatchObject({ key: flushKey("todo", "c"), batchIds: ["b2"], error: { code: "DEAD_LETTER", cause: expect.any(NonRetriableError), message: expect.stringContaining('todo "c"') }, change: { operation: "upsert", entityId: "c" } });
     expect(dead).toHaveLength(1);
     expect(dead[0]!.deadLetters).toEqual(letters);
     expect(dead[0]!.error).toMatchObject({ code: "DEAD_LETTER", cause: expect.any(NonRetriableError) });

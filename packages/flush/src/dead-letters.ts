@@ -118,6 +118,9 @@ export function deadLettersOf({ unit, records }: DeadUnitRecords, offending: Rea
   return records.map((record): DeadLetter => {
     const change = record.toChange();
     const isOffending = named(record.key);
+    const reason = isOffending
+      ? `${describeEntity(change)} (batch ${change.batchId}) was refused by the target: ${target}`
+      : `${describeEntity(change)} (batch ${change.batchId}) was held back with its store batch(es) ${batchIds.join(", ")}, which the target refused (${culprit}): ${target}`;
     return {
       key: record.key,
       entityType: change.entityType,
@@ -126,10 +129,8 @@ export function deadLettersOf({ unit, records }: DeadUnitRecords, offending: Rea
       batchId: change.batchId,
       batchIds,
       offending: isOffending,
-      error: cause,
-      reason: isOffending
-        ? `${describeEntity(change)} (batch ${change.batchId}) was refused by the target: ${target}`
-        : `${describeEntity(change)} (batch ${change.batchId}) was held back with its store batch(es) ${batchIds.join(", ")}, which the target refused (${culprit}): ${target}`,
+      error: new FlushError(FlushErrorCode.DeadLetter, reason, { cause, changes: [change] }),
+      reason,
       deadAt,
     };
   });

@@ -186,9 +186,9 @@ export interface DeadLetter {
   readonly batchIds: readonly string[];
   /** Whether the target named this change as the one it refuses (its `NonRetriableError.changes`, or the only change of the unit). */
   readonly offending: boolean;
-  /** What the target threw or rejected with. */
-  readonly error: unknown;
-  /** A message naming the entity and the target's reason. */
+  /** A `FlushError` `DEAD_LETTER` whose message names the entity (the `reason`), with what the target threw or rejected with as `cause`. */
+  readonly error: FlushError;
+  /** A message naming the entity, its batch and the target's reason. */
   readonly reason: string;
   /** When it was dead-lettered, in ms since the epoch (from the engine's clock). */
   readonly deadAt: number;
