@@ -8,6 +8,7 @@ import { parseArgs } from "./harness/args";
 import { runGroup, type RawResult } from "./harness/run-group";
 import { renderTable, targetOutcomes, type Samples } from "./harness/table";
 import type { GroupSpec, RunOptions } from "./harness/types";
+import { coordinatorGroup } from "./groups/coordinator";
 import { flushGroup } from "./groups/flush";
 import { liveGroup } from "./groups/live";
 import { pgliteGroup } from "./groups/pglite";
@@ -26,6 +27,7 @@ const GROUPS: Record<string, GroupFactory> = {
   startup: startupGroup,
   transactions: transactionsGroup,
   "sync-ws": syncWsGroup,
+  coordinator: coordinatorGroup,
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

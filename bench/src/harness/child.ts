@@ -12,6 +12,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   startup: async () => (await import("../groups/startup-child")).runStartupChild,
   transactions: async () => (await import("../groups/transactions-child")).runTransactionsChild,
   "sync-ws": async () => (await import("../groups/sync-ws-child")).runSyncWsChild,
+  coordinator: async () => (await import("../groups/coordinator-child")).runCoordinatorChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);
