@@ -10,7 +10,19 @@ export const PROTOCOL_VERSION = 1;
 const id = z.string().min(1).max(512);
 const vector = z.record(z.string().min(1).max(512), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
 const stamp = z.object({ t: z.number().finite(), r: z.string().max(512) });
-const entity = z.looseObject({ id: z.string().min(1), type: z.string().min(1) });
+/**
+ * An entity: a JSON object with a non-empty string `id` and `type`. Checked
+ * without copying (entities are the bulk of every frame); the server checks
+ * that they agree with `entityId`/`entityType`.
+ */
+const entity = z.custom<{ id: string; type: string; [field: string]: unknown }>(
+  (value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+    const { id, type } = value as Record<string, unknown>;
+    return typeof id === "string" && id !== "" && typeof type === "string" && type !== "";
+  },
+  { message: "an entity must be an object with a non-empty string id and type" },
+);
 
 /** `payload` of a `change` frame. */
 export const changePayloadSchema = z.object({
