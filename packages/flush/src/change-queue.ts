@@ -173,11 +173,6 @@ export class ChangeQueue {
     return this.#flight !== null;
   }
 
-  /** The units in flight (empty when none). */
-  get flight(): readonly Unit[] {
-    return this.#flight ?? [];
-  }
-
   /**
    * Queues one store batch, all or nothing: coalesces each change into the
    * newest record of its entity when that record waits in an open unit (merging

@@ -162,6 +162,16 @@ describe("a permanent failure does not wedge persistence (defect 2)", () => {
     expect(engine.getDeadLetters().map((l) => l.entityId)).toEqual(["bad"]);
   });
 
+  it("recognises a NonRetriableError from another copy of the package by its code", async () => {
+    const memory = createMemoryFlushTarget();
+    memory.failWhen(() => Object.assign(new Error("refused elsewhere"), { code: "NON_RETRIABLE" }));
+    const { engine } = engineOver(memory, { maxRetries: 3 });
+    engine.scheduleFlush("x", entity("todo", "x"));
+    await engine.flush();
+    expect(memory.calls).toBe(1);
+    expect(engine.getDeadLetters().map((l) => l.entityId)).toEqual(["x"]);
+  });
+
   it("is logged when nobody listens to error or dead", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
