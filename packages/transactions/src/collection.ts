@@ -219,6 +219,18 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     this.#storage = config.persistence === false ? undefined : (config.persistence ?? createIndexedDBStorage());
     this.#syncInstance = this.#makeSyncInstance();
     if (config.initialData !== undefined) this.#receive(patchEntries(config.initialData, `createCollection("${this.id}").initialData`), false);
+    // Destructuring works like the specification's hook: `const { insert, update } = collection`.
+    this.insert = this.insert.bind(this);
+    this.update = this.update.bind(this);
+    this.delete = this.delete.bind(this);
+    this.withMutation = this.withMutation.bind(this);
+    this.getTransactions = this.getTransactions.bind(this);
+    this.getTransaction = this.getTransaction.bind(this);
+    this.subscribeTransactions = this.subscribeTransactions.bind(this);
+    this.subscribe = this.subscribe.bind(this);
+    this.whenSettled = this.whenSettled.bind(this);
+    this.pruneHistory = this.pruneHistory.bind(this);
+    this.dispose = this.dispose.bind(this);
     this.#unsubscribeOnline = this.#online.subscribe(() => this.#onOnlineChange());
     this.ready = this.#start();
     // Reported through `ready` and the log; never an unhandled rejection.
