@@ -401,7 +401,11 @@ export class MemoryFlushEngine implements ChangeSink {
    * alone. The rest goes out right away: it has not failed.
    */
   #onRefused(call: Call, cause: unknown): void {
-    const named = isNonRetriable(cause) ? cause.changes : [];
+    // What the target names is checked: a foreign NonRetriableError may carry no (or malformed) `changes`.
+    const listed: readonly unknown[] = isNonRetriable(cause) && Array.isArray(cause.changes) ? cause.changes : [];
+    const named = listed.filter(
+      (c): c is FlushChange => typeof c === "object" && c !== null && typeof (c as FlushChange).entityType === "string" && typeof (c as FlushChange).entityId === "string",
+    );
     const offending = new Set(named.map((change) => flushKey(change.entityType, change.entityId)));
     // An entity can sit in two units of a call (an older version, then a newer one): the batch id tells them apart.
     const batchOf = new Map(named.map((change) => [flushKey(change.entityType, change.entityId), change.batchId] as const));
