@@ -5,8 +5,9 @@ export type SyncListener<TPayload> = (payload: TPayload) => void;
  * The typed event emitter `NetworkSyncEngine` extends (an `EventEmitter`
  * with the project's habits): `on` returns the unsubscribe function, `off`
  * and `once` work as in Node, a listener that throws is reported to
- * `onListenerError` and does not stop the others, and an `error` event
- * without listeners is not thrown. `TEvents` maps event names to payloads;
+ * `onListenerError` and does not stop the others, an `error` event without
+ * listeners is not thrown, and a listener added or removed during an
+ * emission takes effect from the next one. `TEvents` maps event names to payloads;
  * subclasses widen it.
  */
 export class SyncEmitter<TEvents extends object> {
@@ -18,9 +19,8 @@ export class SyncEmitter<TEvents extends object> {
   /** Calls `listener` on every `event` until the returned function (or `off`) is called. */
   on<K extends keyof TEvents>(event: K, listener: SyncListener<TEvents[K]>): () => void {
     if (typeof listener !== "function") throw new TypeError(`on("${String(event)}", listener): listener must be a function`);
-    const list = this.#listeners.get(event) ?? [];
-    list.push(listener as SyncListener<never>);
-    this.#listeners.set(event, list);
+    // Copy on write: an emission in progress keeps the list it started with.
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener as SyncListener<never>]);
     return () => this.off(event, listener);
   }
 

@@ -64,6 +64,8 @@ export const WireErrorCode = {
   NotAuthenticated: "NOT_AUTHENTICATED",
   /** A second `auth` frame on an authenticated connection. */
   AlreadyAuthenticated: "ALREADY_AUTHENTICATED",
+  /** `authenticate` refused the token (the connection is then closed with 4001). */
+  Unauthorized: "UNAUTHORIZED",
   /** The connection went over its rate limit; the frame was not applied (retriable, see `retryAfterMs`). */
   RateLimited: "RATE_LIMITED",
   /** The server's storage failed; the change was not applied (retriable). */

@@ -2,7 +2,7 @@
 export { NetworkSyncEngine } from "./network-sync-engine";
 export { SyncEmitter } from "./emitter";
 export type { SyncListener } from "./emitter";
-export { SYNC_DEFAULTS, systemTimers, backoffDelay } from "./config";
+export { SYNC_DEFAULTS } from "./config";
 export { SyncError, SyncErrorCode, WireErrorCode, CloseCode } from "./errors";
 export { compareClocks, dominates, mergeClocks, incrementClock } from "./vector-clock";
 export type { ClockOrder } from "./vector-clock";

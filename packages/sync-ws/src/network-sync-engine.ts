@@ -1,7 +1,7 @@
 import type { Entity } from "@kalphite/store";
 import { backoffDelay, checkWsUrl, resolveSyncConfig, type ResolvedSyncConfig } from "./config";
 import { SyncEmitter } from "./emitter";
-import { CloseCode, RETRIABLE_WIRE_CODES, SyncError, SyncErrorCode, describeError } from "./errors";
+import { CloseCode, RETRIABLE_WIRE_CODES, SyncError, SyncErrorCode, WireErrorCode, describeError } from "./errors";
 import { normalizeChange } from "./normalize-change";
 import { PROTOCOL_VERSION, decodeFrame, serverFrameSchema, type ServerChange, type ServerFrame } from "./protocol";
 import type { SyncStateWrite } from "./storage/state-storage";
@@ -648,6 +648,8 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
 
   #onErrorFrame(frame: Extract<ServerFrame, { type: "error" }>): void {
     const { messageId } = frame;
+    // The close that follows (4001, 4002) says it, with the error `connect()` rejects with.
+    if (frame.code === WireErrorCode.Unauthorized || frame.code === WireErrorCode.NotAuthenticated) return;
     if (messageId !== undefined && this.#queue.has(messageId)) {
       if (RETRIABLE_WIRE_CODES.has(frame.code)) {
         const delay = frame.retryAfterMs ?? RETRY_AFTER_DEFAULT;

@@ -263,7 +263,7 @@ export class ServerConnection implements RoomMember {
         this.#host.options.onError(error);
       }
       if (!accepted) {
-        this.#sendError("UNAUTHORIZED", `the token was refused for room "${frame.roomId}"`);
+        this.#sendError(WireErrorCode.Unauthorized, `the token was refused for room "${frame.roomId}"`);
         this.#close(CloseCode.Unauthorized, "unauthorized");
         return;
       }

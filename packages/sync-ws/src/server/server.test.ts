@@ -58,7 +58,10 @@ describe("createWebSocketSyncServer", () => {
       },
     });
     const bad = makeEngine(server, { userId: "ada", authToken: "bad", reconnectAttempts: 5 });
+    const emitted: string[] = [];
+    bad.on("error", (e) => emitted.push(e.code));
     const error = await bad.connect().catch((e: unknown) => e);
+    expect(emitted).toEqual(["UNAUTHORIZED"]);
     expect(error).toBeInstanceOf(SyncError);
     expect((error as SyncError).code).toBe("UNAUTHORIZED");
     expect(bad.getConnectionStatus()).toBe("disconnected");
