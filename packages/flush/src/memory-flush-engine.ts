@@ -29,7 +29,8 @@ interface Waiter {
  *   one call, with its `batchId` and metadata, never split, never overtaken.
  * - Identity is `(entityType, entityId)`; changes to one entity that wait
  *   together coalesce into one carrying the latest state (the batches
- *   involved then travel in the same call).
+ *   involved, and those between them, then travel in the same call; when
+ *   that would pass `maxBatchSize`, the newer change goes out after the older).
  * - Calls group whole batches up to `maxBatchSize` changes and go out one at
  *   a time, in batch order, at most `min(debounceMs, maxWaitMs)` after the first write.
  * - A temporary failure is retried with exponential backoff; after

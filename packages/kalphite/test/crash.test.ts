@@ -18,7 +18,7 @@ const DEBOUNCE_MS = 50;
  * "One flush": the longest one target call (a PGlite transaction of one
  * call's batches) may take on a loaded 2-core CI machine, on top of maxWaitMs.
  */
-const ONE_FLUSH_MS = 1500;
+const ONE_FLUSH_MS = 2000;
 const KILLS = 3;
 
 interface Printed {
@@ -76,7 +76,7 @@ describe("kill -9 while writing (real processes)", () => {
       const next = printed.size === 0 ? 0 : Math.max(...printed.keys()) + 1;
       const { child, first } = await startWriter(dataDir, seed, printed);
       expect(first, "the writer goes on after the newest durable batch").toBe(next);
-      const runMs = 2000 + Math.floor(Math.random() * 2000);
+      const runMs = 2500 + Math.floor(Math.random() * 1000);
       await new Promise((resolve) => setTimeout(resolve, runMs));
       const killedAt = Date.now();
       await killed(child);
