@@ -180,7 +180,7 @@ export async function createKalphite<TSchema extends EntitySchema>(
       flushEngine.destroy();
       if (error instanceof FlushError && error.code === FlushErrorCode.CloseTimeout) {
         // A hung target call holds the database's queue: do not wait for it again.
-        db.close().catch(() => undefined);
+        void db.close().catch(() => undefined);
         throw error;
       }
       await db.close();

@@ -31,8 +31,9 @@ export interface DatabaseConfig {
   enableBackup?: boolean | undefined;
   /**
    * Most entity data the database may hold, in MB (1 MB = 1024 × 1024 bytes).
-   * A write whose payload would take it past the limit is refused with a
-   * `QuotaExceededError`; reads and deletes keep working.
+   * A write whose net growth (what it adds minus what it replaces or deletes)
+   * would take it past the limit is refused whole with a `QuotaExceededError`;
+   * reads, deletes and writes that do not grow the data keep working.
    * @default undefined (no limit)
    */
   maxStorageMB?: number | undefined;
