@@ -83,6 +83,24 @@ describe("bindStore: stores converge through the server", () => {
     expect(a!.engine.getEntity("todo", "t2")).toBeUndefined();
   });
 
+  it("local changes a full queue refused are kept and sent once there is room: nothing is dropped", async () => {
+    const server = await startServer();
+    const store = KalphiteStore<Todo>();
+    const engine = makeEngine(server, { userId: "a", maxQueueSize: 2 });
+    const errors: string[] = [];
+    engine.on("error", (e) => errors.push(e.code));
+    bindStore(store, engine);
+    await engine.init();
+    for (let i = 0; i < 5; i++) store.todo.upsert(`t${i}`, { title: `t${i}`, done: false, updatedAt: 1 });
+    await new Promise((r) => setImmediate(r));
+    expect(engine.getOfflineQueueSize()).toBe(2);
+    expect(errors).toEqual(["QUEUE_FULL", "QUEUE_FULL", "QUEUE_FULL"]);
+    const other = makeEngine(server, { userId: "b" });
+    await other.connect();
+    await engine.connect();
+    await eventually(() => [0, 1, 2, 3, 4].every((i) => other.getEntity("todo", `t${i}`) !== undefined), "all five reached the server");
+  });
+
   for (const strategy of ["last-write-wins", "operational-transform", "manual"] as const) {
     it(`concurrent edits under ${strategy} end identical on every replica`, async () => {
       const { replicas: rs } = await replicas(3, strategy);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { CloseCode, SyncError } from "../errors";
@@ -273,6 +274,38 @@ describe("createWebSocketSyncServer", () => {
     await server.close();
     expect(http.listening).toBe(true);
     await new Promise<void>((r) => http.close(() => r()));
+  });
+
+  it("never crashes on what a client sends: random frames get error frames and everyone else is served", async () => {
+    const serverErrors: unknown[] = [];
+    const server = await startServer({ onError: (e) => serverErrors.push(e), rateLimit: false });
+    const raw = await rawClient(server.url);
+    await raw.auth();
+    const frame = fc.oneof(
+      fc.string({ unit: "binary" }),
+      fc.json(),
+      fc.record({ type: fc.constantFrom("change", "sync-change", "auth", "heartbeat", "ack"), payload: fc.anything(), data: fc.anything(), messageId: fc.anything() }, { requiredKeys: ["type"] }),
+      fc.record({
+        type: fc.constant("change"),
+        messageId: fc.string({ unit: "binary", minLength: 1, maxLength: 20 }),
+        timestamp: fc.double(),
+        userId: fc.string(),
+        payload: fc.record({ operation: fc.constantFrom("upsert", "delete"), entityType: fc.string({ unit: "binary" }), entityId: fc.string({ unit: "binary" }), entity: fc.anything(), vector: fc.dictionary(fc.string(), fc.integer()) }),
+      }),
+    );
+    const frames = fc.sample(frame, { numRuns: 300, seed: 12 });
+    for (const f of frames) raw.send(typeof f === "string" ? f : JSON.stringify(f));
+    raw.send({ type: "heartbeat" });
+    await eventually(() => raw.frames.some((f) => f.type === "heartbeat"), "the connection still answers");
+    expect(raw.state.closeCode).toBeUndefined();
+    const a = makeEngine(server, { userId: "a" });
+    const b = makeEngine(server, { userId: "b" });
+    await a.connect();
+    await b.connect();
+    await a.sendChange({ type: "upsert", entityType: "todo", entityId: "ok", entity: todo("ok") });
+    await a.flush();
+    await eventually(() => b.getEntity("todo", "ok") !== undefined, "relayed");
+    expect(serverErrors).toEqual([]);
   });
 
   it("rejects bad options with INVALID_CONFIG", async () => {
