@@ -104,14 +104,16 @@ interface Entry {
   /** Creation order as stored (ties of created_at). */
   order: number;
   /** Unfinished transactions this one waits for (ordered strategy). */
-  readonly deps: Set<Entry>;
-  readonly dependents: Set<Entry>;
+  /** Unfinished transactions it waits for (created on first use: most have none). */
+  deps: Set<Entry> | undefined;
+  dependents: Set<Entry> | undefined;
   /** Failed attempts that count against the retry budget (offline failures do not). */
   countedFailures: number;
   timer: unknown;
   running: boolean;
-  saved: Promise<void>;
-  readonly waiters: Array<{ resolve: (tx: Transaction) => void; reject: (error: Error) => void }>;
+  /** Resolves when its first record is in storage (undefined: nothing to wait for). */
+  saved: Promise<void> | undefined;
+  waiters: Array<{ resolve: (tx: Transaction) => void; reject: (error: Error) => void }> | undefined;
 }
 
 type Store<T> = Map<string, T>;
@@ -260,7 +262,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
       throw new TransactionsError(TransactionsErrorCode.AlreadyExists, `${what}: an item with id "${item.id}" already exists`);
     }
     const clean = copyJson(item, () => `${what}: item "${item.id}"`);
-    return this.#mutate("insert", item.id, {}, clean, { ...clean });
+    // `modified` and `changes` of an insert are both the item: one copy, shared.
+    return this.#mutate("insert", item.id, {}, clean, clean);
   }
 
   update(id: string, changes: ItemChanges<T> | ((draft: Draft<T>) => void | T)): Transaction {
@@ -368,7 +371,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     }
     if (isSettled(entry.tx.state)) return Promise.resolve(entry.tx);
     if (this.#disposed) return Promise.reject(new TransactionsError(TransactionsErrorCode.Disposed, `Collection "${this.id}" was disposed`));
-    return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
   }
 
   pruneHistory(options: PruneOptions | undefined = this.#prune): number {
@@ -406,7 +409,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     for (const entry of this.#entries.values()) {
       if (entry.timer !== undefined) this.#timers.clearTimeout(entry.timer);
       entry.timer = undefined;
-      if (entry.waiters.length === 0) continue;
+      if (entry.waiters === undefined || entry.waiters.length === 0) continue;
       const error = new TransactionsError(TransactionsErrorCode.Disposed, `Collection "${this.id}" was disposed before transaction ${entry.tx.id} settled`);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
     }
@@ -426,13 +429,13 @@ export class CollectionCore<T extends Item> implements Collection<T> {
       tx: { id: randomId(), state: "pending", created_at: at, updated_at: at, mutations: [], attempts: [], current_attempt: 0 },
       seq: ++this.#seq,
       order: this.#seq,
-      deps: new Set(),
-      dependents: new Set(),
+      deps: undefined,
+      dependents: undefined,
       countedFailures: 0,
       timer: undefined,
       running: false,
-      saved: Promise.resolve(),
-      waiters: [],
+      saved: undefined,
+      waiters: undefined,
     };
   }
 
@@ -503,14 +506,14 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     if (!this.#parallel) {
       for (const dep of this.#earlierOnSameObjects(entry)) this.#addDependency(entry, dep);
       // The initial state: a new transaction starts queued when it has to wait.
-      if (entry.deps.size > 0) tx.state = "queued";
+      if (entry.deps !== undefined && entry.deps.size > 0) tx.state = "queued";
     }
     this.#entries.set(tx.id, entry);
     this.#order.push(entry);
     for (const id of touched) this.#recompute(id);
     this.#dataChanged();
     this.#save(entry);
-    entry.saved = this.#flushScheduled ?? Promise.resolve();
+    entry.saved = this.#flushScheduled;
     this.#transactionsChanged();
     if (tx.mutations.length === 0) {
       this.#dispatch(entry, "empty");
@@ -521,8 +524,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   }
 
   #addDependency(entry: Entry, dep: Entry): void {
-    entry.deps.add(dep);
-    dep.dependents.add(entry);
+    (entry.deps ??= new Set()).add(dep);
+    (dep.dependents ??= new Set()).add(entry);
     let latest: Entry | undefined;
     for (const d of entry.deps) if (latest === undefined || d.seq > latest.seq) latest = d;
     if (latest !== undefined) entry.tx.queued_behind = latest.tx.id;
@@ -559,6 +562,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   }
 
   async #attempt(entry: Entry): Promise<void> {
+    // Always yield once: the transaction is seen `pending` before its first attempt starts.
     await entry.saved;
     if (this.#disposed || entry.tx.state !== "pending") return;
     const tx = entry.tx;
@@ -628,7 +632,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     this.#dataChanged();
     // Roll back what was queued behind it, naming the transaction that failed.
     const root = transactionId ?? tx.id;
-    for (const dependent of [...entry.dependents]) {
+    for (const dependent of [...(entry.dependents ?? [])]) {
       if (dependent.tx.state !== "queued") continue;
       const cause = new TransactionsError(
         TransactionsErrorCode.DependencyFailed,
@@ -657,14 +661,14 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     }
     this.#dataChanged();
     this.#settle(entry);
-    for (const dependent of [...entry.dependents]) this.#dependencyDone(dependent, entry);
+    if (entry.dependents !== undefined) for (const dependent of [...entry.dependents]) this.#dependencyDone(dependent, entry);
   }
 
   #dependencyDone(entry: Entry, dep: Entry): void {
-    entry.deps.delete(dep);
-    dep.dependents.delete(entry);
+    entry.deps?.delete(dep);
+    dep.dependents?.delete(entry);
     if (entry.tx.state !== "queued") return;
-    if (entry.deps.size > 0) {
+    if (entry.deps !== undefined && entry.deps.size > 0) {
       let latest: Entry | undefined;
       for (const d of entry.deps) if (latest === undefined || d.seq > latest.seq) latest = d;
       entry.tx.queued_behind = latest!.tx.id;
@@ -676,9 +680,9 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   }
 
   #settle(entry: Entry): void {
-    for (const waiter of entry.waiters.splice(0)) waiter.resolve(entry.tx);
-    for (const dep of entry.deps) dep.dependents.delete(entry);
-    entry.deps.clear();
+    if (entry.waiters !== undefined) for (const waiter of entry.waiters.splice(0)) waiter.resolve(entry.tx);
+    if (entry.deps !== undefined) for (const dep of entry.deps) dep.dependents?.delete(entry);
+    entry.deps = undefined;
     if (this.#prune !== undefined) this.pruneHistory(this.#prune);
   }
 
@@ -917,9 +921,9 @@ export class CollectionCore<T extends Item> implements Collection<T> {
         if (!isUnfinished(entry.tx.state)) continue;
         const earlier = this.#earlierOnSameObjects(entry);
         if (entry.tx.state === "queued") {
-          entry.deps.clear();
+          entry.deps = undefined;
           for (const dep of earlier) this.#addDependency(entry, dep);
-          if (entry.deps.size === 0) {
+          if (earlier.length === 0) {
             delete entry.tx.queued_behind;
             this.#dispatch(entry, "unblock");
           }
