@@ -19,9 +19,18 @@ function checkUpsert(type: unknown, id: unknown, entity: unknown): void {
 /** Thrown by a closed `StoreTx` (an async mutator kept running after its synchronous attempt). */
 export const CLOSED = Symbol("closed");
 
-/** Writes straight to the store; closed once the synchronous run is over. */
+const keyOf = (type: string, id: string) => `${type.length}:${type}${id}`;
+
+/**
+ * A synchronous mutator's first run: reads the store through its own
+ * buffered writes, writes nothing to the store itself (the client applies
+ * `writes` once the mutator has returned). Closed afterwards: an async
+ * mutator's later calls throw.
+ */
 export class StoreTx implements ClientMutatorTransaction {
   readonly #store: KalphiteStore<any>;
+  /** Buffered writes in order; `next` undefined = delete. */
+  readonly writes = new Map<string, { type: string; id: string; next: Entity | undefined }>();
   open = true;
   constructor(
     store: KalphiteStore<any>,
@@ -33,28 +42,47 @@ export class StoreTx implements ClientMutatorTransaction {
   #check(): void {
     if (!this.open) throw CLOSED;
   }
+  #read(type: string, id: string): Entity | undefined {
+    const w = this.writes.size === 0 ? undefined : this.writes.get(keyOf(type, id));
+    return w ? w.next : (this.#store.getById(type, id) as Entity | undefined);
+  }
+  #all(type: string): Entity[] {
+    const out = new Map<string, Entity>();
+    for (const e of this.#store.getByType(type) as readonly Entity[]) out.set(e.id, e);
+    for (const w of this.writes.values()) {
+      if (w.type !== type) continue;
+      if (w.next === undefined) out.delete(w.id);
+      else out.set(w.id, w.next);
+    }
+    return [...out.values()].sort(byId);
+  }
   get<T extends Entity = Entity>(type: string, id: string): Promise<T | undefined> {
     this.#check();
-    return Promise.resolve(this.#store.getById(type, id) as T | undefined);
+    return Promise.resolve(this.#read(type, id) as T | undefined);
   }
   getByType<T extends Entity = Entity>(type: string): Promise<T[]> {
     this.#check();
-    return Promise.resolve(([...this.#store.getByType(type)] as T[]).sort(byId));
+    return Promise.resolve(this.#all(type) as T[]);
   }
   query<T extends Entity = Entity>(type: string, predicate?: (entity: T) => boolean): Promise<T[]> {
     this.#check();
-    const all = ([...this.#store.getByType(type)] as T[]).sort(byId);
+    const all = this.#all(type) as T[];
     return Promise.resolve(predicate ? all.filter(predicate) : all);
   }
   upsert(type: string, id: string, entity: Record<string, unknown>): Promise<void> {
     this.#check();
     checkUpsert(type, id, entity);
-    this.#store.getByType(type).upsert(id, { ...entity, id, type } as Entity);
+    const key = keyOf(type, id);
+    // Re-inserted so the map keeps the order of last writes.
+    this.writes.delete(key);
+    this.writes.set(key, { type, id, next: { ...entity, id, type } as Entity });
     return Promise.resolve();
   }
   delete(type: string, id: string): Promise<void> {
     this.#check();
-    if (this.#store.getById(type, id) !== undefined) this.#store.getByType(type).delete(id);
+    const key = keyOf(type, id);
+    this.writes.delete(key);
+    this.writes.set(key, { type, id, next: undefined });
     return Promise.resolve();
   }
 }

@@ -162,6 +162,21 @@ describe("createOptimisticClient", () => {
     expect(store.getById("counter", "c")).toMatchObject({ n: 111 });
   });
 
+  it("a store listener that calls mutate during a rebase gets its operation queued after it, not lost", async () => {
+    const { store, engine, client } = setup();
+    void silence(client.mutate.addTodo("t1", "a"));
+    let reacted = false;
+    store.subscribe((changes) => {
+      if (reacted || !changes.some((c) => c.origin === "remote")) return;
+      reacted = true;
+      void silence(client.mutate.addTodo("t2", "from a listener"));
+    });
+    engine.patch({ entities: [{ id: "s", type: "todo", title: "server", done: false } as Entity] });
+    await client.whenIdle();
+    expect(store.getByType("todo").map((t) => t.id).sort()).toEqual(["s", "t1", "t2"]);
+    expect(client.getPendingOperations().map((o) => o.args[0])).toEqual(["t1", "t2"]);
+  });
+
   it("a rejected operation is rolled back with the server's reason; later ones stay", async () => {
     const { store, engine, client } = setup();
     void silence(client.mutate.addTodo("t1", "a"));

@@ -15,7 +15,8 @@
  */
 import { deepFreeze, type Entity, type KalphiteStore } from "@kalphite/store";
 import { EntitySlice, type Journal } from "./entity-slice";
-import { CLOSED, SliceTx, StoreTx } from "./mutator-tx";
+import { formatPointer } from "./json-pointer";
+import { SliceTx, StoreTx } from "./mutator-tx";
 import { Emitter } from "./emitter";
 import { CoordinatorError, CoordinatorErrorCode } from "./errors";
 import type { Patch } from "./json-patch";
@@ -164,32 +165,39 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   const tasks: (() => void | Promise<void>)[] = [];
   let running: Promise<void> | undefined;
   let idle: { promise: Promise<void>; resolve: () => void } | undefined;
+  // A task scheduled while one runs synchronously (a store listener calling mutate) waits its turn.
+  let pumping = false;
   const pump = (): void => {
-    while (tasks.length > 0) {
-      const task = tasks.shift()!;
-      let result: void | Promise<void>;
-      try {
-        result = task();
-      } catch (error) {
-        reportError(error);
-        continue;
+    pumping = true;
+    try {
+      while (tasks.length > 0) {
+        const task = tasks.shift()!;
+        let result: void | Promise<void>;
+        try {
+          result = task();
+        } catch (error) {
+          reportError(error);
+          continue;
+        }
+        if (isThenable(result)) {
+          running = Promise.resolve(result)
+            .catch(reportError)
+            .then(() => {
+              running = undefined;
+              pump();
+            });
+          return;
+        }
       }
-      if (isThenable(result)) {
-        running = Promise.resolve(result)
-          .catch(reportError)
-          .then(() => {
-            running = undefined;
-            pump();
-          });
-        return;
-      }
+    } finally {
+      pumping = false;
     }
     idle?.resolve();
     idle = undefined;
   };
   const schedule = (task: () => void | Promise<void>) => {
     tasks.push(task);
-    if (!running) pump();
+    if (!running && !pumping) pump();
   };
 
   type Outcome = { ok: true; journal: Journal } | { ok: false; error: unknown };
@@ -257,9 +265,10 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
   const send = (op: Op) => {
     sentOrder.push(op);
-    let sent: Promise<unknown>;
+    let sent: PromiseLike<unknown>;
     try {
-      sent = Promise.resolve(engine.executeOperation(op.name, op.args as unknown[]));
+      const result = engine.executeOperation(op.name, op.args as unknown[]);
+      sent = isThenable(result) ? result : Promise.resolve(result);
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -285,7 +294,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     let copied: unknown[];
     try {
       // One deep, frozen copy: every run (and the engine) sees the arguments as they were passed.
-      copied = deepFreeze(structuredClone(args));
+      copied = args.every((a) => a === null || (typeof a !== "object" && typeof a !== "function" && typeof a !== "symbol")) ? args : deepFreeze(structuredClone(args));
     } catch (cause) {
       return Promise.reject(new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `mutate.${name}: arguments must be JSON data`, { cause }));
     }
@@ -324,30 +333,55 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   };
 
   /**
-   * The fast path: a synchronous mutator runs straight on the store inside
-   * `store.transaction`. Returns false when the mutator turned out to be
-   * asynchronous: its writes were undone and it runs again on a slice.
+   * The fast path: a synchronous mutator runs against the store with its
+   * writes buffered, then they are applied: one write as it is (a store write
+   * is its own batch), several inside `store.transaction` (all or nothing).
+   * Returns false when the mutator turned out to be asynchronous: nothing was
+   * written, and it runs again on a slice.
    */
   const runOnStore = (op: Op): boolean => {
     const tx = new StoreTx(store, knownClientId ?? "", 0);
-    let async = false;
+    let value: unknown;
     try {
-      const result = store.transaction(() => {
-        const value = mutators[op.name]!(tx, ...op.args);
-        if (isThenable(value)) {
-          async = true;
-          // The abandoned run may go on after its first await: a closed tx makes it stop there.
-          Promise.resolve(value).catch(() => undefined);
-          throw CLOSED;
-        }
-      });
-      tx.open = false;
-      accept(op, result.patches as Patch[], result.inversePatches as Patch[]);
+      value = mutators[op.name]!(tx, ...op.args);
     } catch (error) {
       tx.open = false;
-      if (async) return false;
       op.reject(error);
+      return true;
     }
+    tx.open = false;
+    if (isThenable(value)) {
+      // The abandoned run may go on after its first await: the closed tx stops it there.
+      Promise.resolve(value).catch(() => undefined);
+      return false;
+    }
+    const patches: Patch[] = [];
+    const inverse: Patch[] = [];
+    const writes = [...tx.writes.values()];
+    try {
+      const apply = () => {
+        for (const { type, id, next } of writes) {
+          const prev = store.getById(type, id) as Entity | undefined;
+          const path = formatPointer([type, id]);
+          if (next === undefined) {
+            if (prev === undefined) continue;
+            store.getByType(type).delete(id);
+            patches.push({ op: "remove", path });
+            inverse.push({ op: "add", path, value: prev });
+          } else {
+            const stored = store.getByType(type).upsert(id, next);
+            patches.push({ op: prev === undefined ? "add" : "replace", path, value: stored });
+            inverse.push(prev === undefined ? { op: "remove", path } : { op: "replace", path, value: prev });
+          }
+        }
+      };
+      if (writes.length <= 1) apply();
+      else store.transaction(apply);
+    } catch (error) {
+      op.reject(error);
+      return true;
+    }
+    accept(op, patches, inverse.reverse());
     return true;
   };
 
