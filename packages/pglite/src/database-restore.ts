@@ -146,14 +146,18 @@ async function restoreDirectory(host: RestoreHost, archive: Blob, path: string, 
   }
   await writeJournal(fs, target, staging, retired, "swapping");
   await host.current().close();
-  let next: PGlite;
+  let next: PGlite | undefined;
   try {
     await fs.rename(target, retired);
     await fs.rename(staging, target);
     next = await openAndRead(target);
+    host.adopt(next);
+    // The restore is complete from here on: a crash now keeps the restored data.
+    await writeJournal(fs, target, staging, retired, "committed");
   } catch (error) {
     // Put the original back (the journal's recovery does exactly that) and reopen it.
     try {
+      await next?.close().catch(() => undefined);
       await recoverInterruptedRestore(target, fs);
       host.adopt(await openPGlite(target));
     } catch (undoError) {
@@ -165,9 +169,8 @@ async function restoreDirectory(host: RestoreHost, archive: Blob, path: string, 
     }
     throw new DatabaseError(DatabaseErrorCode.RestoreFailed, `restore(): the restored data could not be swapped into ${target} and read back; the database was left as it was`, { cause: error });
   }
-  host.adopt(next);
-  await writeJournal(fs, target, staging, retired, "committed");
-  await recoverInterruptedRestore(target, fs); // removes the retired original and the journal
+  // Removes the retired original and the journal; if that fails, the next open finishes it.
+  await recoverInterruptedRestore(target, fs).catch(() => undefined);
 }
 
 /**
