@@ -119,6 +119,13 @@ describe("maxStorageMB", () => {
       }),
     ).rejects.toBeInstanceOf(QuotaExceededError);
     expect(await db.count()).toBe(0);
+    // A refused write inside a transaction leaves it usable: catch it and carry on.
+    await db.transaction(async (tx) => {
+      await expect(tx.upsert("blob", "big", blob("big", 2 * MB))).rejects.toBeInstanceOf(QuotaExceededError);
+      await tx.upsert("blob", "small", blob("small", 100));
+    });
+    expect((await db.getAll()).map((e) => e.id)).toEqual(["small"]);
+    await db.delete("blob", "small");
     await db.upsert("blob", "c", blob("c", 900_000)); // the rolled-back 600 KB is not counted
     expect(await db.count()).toBe(1);
   });

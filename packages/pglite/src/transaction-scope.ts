@@ -60,12 +60,23 @@ export async function runTransaction<T>(
         async write(what, plan) {
           assertOpen(what);
           const { grows, run } = plan();
+          const allowedGrowth = grows ? quota.allowedGrowth(growth) : undefined;
+          // A write refused by the quota check fails its statement; the savepoint keeps the
+          // transaction usable afterwards, as a refusal before any SQL would.
+          if (allowedGrowth !== undefined) await tx.exec("SAVEPOINT kalphite_write");
           try {
-            const outcome = await run(tx, { measure: quota.enabled, allowedGrowth: grows ? quota.allowedGrowth(growth) : undefined });
+            const outcome = await run(tx, { measure: quota.enabled, allowedGrowth });
+            if (allowedGrowth !== undefined) await tx.exec("RELEASE SAVEPOINT kalphite_write");
             growth += outcome.sizeDelta;
             return outcome;
           } catch (error) {
-            throw quota.refusal(error, growth) ?? toDatabaseError(error, `tx.${what}`);
+            const refusal = quota.refusal(error, growth);
+            if (refusal !== undefined) {
+              await tx.exec("ROLLBACK TO SAVEPOINT kalphite_write");
+              await tx.exec("RELEASE SAVEPOINT kalphite_write");
+              throw refusal;
+            }
+            throw toDatabaseError(error, `tx.${what}`);
           }
         },
       };
