@@ -4,7 +4,8 @@ import { SyncEmitter } from "./emitter";
 import { CloseCode, RETRIABLE_WIRE_CODES, SyncError, SyncErrorCode, WireErrorCode, describeError } from "./errors";
 import { normalizeChange } from "./normalize-change";
 import { PROTOCOL_VERSION, decodeFrame, serverFrameSchema, type ServerChange, type ServerFrame } from "./protocol";
-import type { SyncStateWrite } from "./storage/state-storage";
+import { ChangeQueue, type QueueEntry } from "./change-queue";
+import { StateWriter } from "./state-writer";
 import type {
   ChangeMessage,
   ConnectionStatus,
@@ -16,35 +17,6 @@ import type {
 } from "./types";
 import { entityKey, joinVersions, localVersion, sameContent, type EntityVersion, type LocalWrite } from "./version";
 import { versionFromPayload, payloadFromVersion } from "./wire-version";
-
-/** One unacknowledged change. */
-interface QueueEntry {
-  readonly message: ChangeMessage;
-  readonly key: string;
-  /** Written to storage (only durable entries are sent). */
-  durable: boolean;
-  /** Sent on the current connection. */
-  sent: boolean;
-  /** Sent on some connection (then it is never replaced by a newer change of its entity). */
-  everSent: boolean;
-}
-
-/** Someone waiting in `flush()`. */
-interface FlushWaiter {
-  readonly pending: Set<string>;
-  readonly resolve: () => void;
-  readonly reject: (error: SyncError) => void;
-}
-
-/** Writes gathered in one tick, committed to storage together. */
-interface PendingWrite {
-  clientId?: string;
-  cursor?: number;
-  readonly versions: Map<string, EntityVersion>;
-  readonly enqueue: Map<string, ChangeMessage>;
-  readonly dequeue: Set<string>;
-  done?: Promise<void>;
-}
 
 /**
  * The connection's phases. `getConnectionStatus()` shows `idle` as
@@ -90,14 +62,10 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   #clientId: string | undefined;
   #cursor = 0;
   readonly #versions = new Map<string, EntityVersion>();
-  readonly #queue = new Map<string, QueueEntry>();
-  /** For each entity, its queued change that was never sent (a newer change replaces it). */
-  readonly #unsentByKey = new Map<string, string>();
+  readonly #queue = new ChangeQueue();
+  readonly #writer: StateWriter;
   #loading: Promise<void> | undefined;
   #loaded = false;
-  #pending: PendingWrite | undefined;
-  #writing: Promise<void> = Promise.resolve();
-  readonly #flushWaiters = new Set<FlushWaiter>();
 
   #phase: Phase = "idle";
   /** The status last announced with a `status` event (transitions may nest: a frame handled inside one). */
@@ -119,6 +87,9 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   constructor(config: SyncConfig) {
     super();
     this.#config = resolveSyncConfig(config);
+    this.#writer = new StateWriter(this.#config.storage, this.#config.roomId, (error) =>
+      this.#emitError(new SyncError(SyncErrorCode.StorageFailed, `NetworkSyncEngine: writing the sync state failed: ${describeError(error)}`, { cause: error })),
+    );
   }
 
   // ---- public API ----------------------------------------------------------
@@ -149,7 +120,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   async disconnect(): Promise<void> {
     this.#generation++;
     this.#transition({ type: "disconnect" });
-    await this.#writing;
+    await this.#writer.idle;
   }
 
   /**
@@ -187,13 +158,11 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   async flush(): Promise<void> {
     if (!this.#loaded) await this.init();
     // What is queued now, taken before any await: later changes are not waited for.
-    if (this.#queue.size === 0) return this.#writing;
+    if (this.#queue.size === 0) return this.#writer.idle;
     if (this.#phase === "idle") {
       throw new SyncError(SyncErrorCode.NotConnected, `flush(): ${this.#queue.size} change(s) wait for the server and the engine is not connected; call connect()`);
     }
-    await new Promise<void>((resolve, reject) => {
-      this.#flushWaiters.add({ pending: new Set(this.#queue.keys()), resolve, reject });
-    });
+    await this.#queue.whenAcknowledged();
   }
 
   /**
@@ -240,35 +209,10 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     for (const version of state.versions) this.#versions.set(entityKey(version.entityType, version.entityId), version);
     for (const message of state.queue) {
       const key = entityKey(message.payload.entityType, message.payload.entityId);
-      this.#queue.set(message.messageId, { message, key, durable: true, sent: false, everSent: true });
+      this.#queue.add({ message, key, durable: true, sent: false, everSent: true });
     }
     this.#loaded = true;
-    if (state.clientId !== clientId) await this.#stage((write) => (write.clientId = clientId));
-  }
-
-  /** Adds to the write of this tick; resolves when that write is durable. */
-  #stage(fill: (write: PendingWrite) => void): Promise<void> {
-    let write = this.#pending;
-    if (write === undefined) {
-      const next: PendingWrite = { versions: new Map(), enqueue: new Map(), dequeue: new Set() };
-      this.#pending = next;
-      next.done = this.#writing.then(() => {
-        if (this.#pending === next) this.#pending = undefined;
-        return this.#config.storage.write(this.#config.roomId, toStorageWrite(next));
-      });
-      this.#writing = next.done.catch((error: unknown) => {
-        this.#emitError(new SyncError(SyncErrorCode.StorageFailed, `NetworkSyncEngine: writing the sync state failed: ${describeError(error)}`, { cause: error }));
-      });
-      write = next;
-    }
-    fill(write);
-    return write.done!;
-  }
-
-  #stageDequeue(messageId: string): void {
-    void this.#stage((write) => {
-      if (!write.enqueue.delete(messageId)) write.dequeue.add(messageId);
-    }).catch(noop);
+    if (state.clientId !== clientId) await this.#writer.stage((write) => (write.clientId = clientId));
   }
 
   // ---- local writes --------------------------------------------------------
@@ -276,9 +220,8 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   async #localWrite(write: LocalWrite, options: { messageId?: string | undefined; extraVector?: VectorClock | undefined } = {}): Promise<ChangeMessage> {
     const clientId = this.#clientId!;
     const key = entityKey(write.entityType, write.entityId);
-    const replacedId = this.#unsentByKey.get(key);
-    const replaced = replacedId === undefined ? undefined : this.#queue.get(replacedId);
-    const size = this.#queue.size - (replaced !== undefined && !replaced.everSent ? 1 : 0);
+    const replaced = this.#queue.replaceable(key);
+    const size = this.#queue.size - (replaced === undefined ? 0 : 1);
     if (size >= this.#config.maxQueueSize) {
       throw new SyncError(SyncErrorCode.QueueFull, `sendChange: the offline queue holds ${this.#queue.size} changes (maxQueueSize ${this.#config.maxQueueSize}); ${write.entityType} "${write.entityId}" was refused and not applied. Wait for flush() or raise maxQueueSize.`, {
         details: { entityType: write.entityType, entityId: write.entityId },
@@ -299,17 +242,10 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     };
     this.#versions.set(key, version);
     const entry: QueueEntry = { message, key, durable: false, sent: false, everSent: false };
-    if (replaced !== undefined && !replaced.everSent) {
-      this.#queue.delete(replaced.message.messageId);
-      for (const waiter of this.#flushWaiters) {
-        if (waiter.pending.delete(replaced.message.messageId)) waiter.pending.add(messageId);
-      }
-    }
-    this.#queue.set(messageId, entry);
-    this.#unsentByKey.set(key, messageId);
-    const durable = this.#stage((w) => {
+    this.#queue.add(entry, replaced);
+    const durable = this.#writer.stage((w) => {
       w.versions.set(key, version);
-      if (replaced !== undefined && !replaced.everSent && !w.enqueue.delete(replaced.message.messageId)) w.dequeue.add(replaced.message.messageId);
+      if (replaced !== undefined && !w.enqueue.delete(replaced.message.messageId)) w.dequeue.add(replaced.message.messageId);
       w.enqueue.set(messageId, message);
     });
     try {
@@ -376,7 +312,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
         this.#serverMaxPayload = event.maxPayloadBytes;
         this.#clearTimer("connect");
         this.#armHeartbeat();
-        for (const entry of [...this.#queue.values()]) if (entry.durable) this.#sendEntry(entry);
+        for (const entry of this.#queue.entries()) if (entry.durable) this.#sendEntry(entry);
         for (const waiter of this.#connectWaiters.splice(0)) waiter.resolve();
         this.emit("connected", { clientId: this.#clientId!, roomId: this.#config.roomId, seq: this.#cursor } as TEvents["connected"]);
         break;
@@ -426,17 +362,14 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     this.#phase = "idle";
     this.#clearTimer("all");
     for (const waiter of this.#connectWaiters.splice(0)) waiter.reject(error);
-    for (const waiter of [...this.#flushWaiters]) {
-      this.#flushWaiters.delete(waiter);
-      waiter.reject(error);
-    }
+    this.#queue.rejectWaiters(error);
     if (!requested) this.#emitError(error);
     this.emit("disconnected", { reason, ...(code === undefined ? {} : { code }), willReconnect: false, ...(requested ? {} : { error }) } as TEvents["disconnected"]);
   }
 
   #open(): void {
     this.#phase = "opening";
-    for (const entry of this.#queue.values()) entry.sent = false;
+    this.#queue.resetSent();
     let socket: WebSocketLike;
     try {
       socket = new this.#config.WebSocket(this.#config.wsUrl);
@@ -552,9 +485,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
       }));
       return;
     }
-    entry.sent = true;
-    entry.everSent = true;
-    if (this.#unsentByKey.get(entry.key) === entry.message.messageId) this.#unsentByKey.delete(entry.key);
+    this.#queue.markSent(entry);
     const socket = this.#socket;
     if (socket === undefined || socket.readyState !== OPEN) return;
     try {
@@ -608,42 +539,22 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   #advanceCursor(seq: number): void {
     if (seq <= this.#cursor) return;
     this.#cursor = seq;
-    void this.#stage((write) => (write.cursor = seq)).catch(noop);
+    this.#writer.later((write) => (write.cursor = seq));
   }
 
   #acknowledge(messageId: string, seq: number): void {
-    const entry = this.#queue.get(messageId);
     this.#advanceCursor(seq);
-    if (entry === undefined) return;
-    this.#queue.delete(messageId);
-    if (this.#unsentByKey.get(entry.key) === messageId) this.#unsentByKey.delete(entry.key);
-    this.#stageDequeue(messageId);
-    this.#settleFlushWaiters(messageId, undefined);
+    if (this.#queue.remove(messageId) === undefined) return;
+    this.#writer.dequeue(messageId);
     this.emit("ack", { messageId, seq } as TEvents["ack"]);
-  }
-
-  #settleFlushWaiters(messageId: string, error: SyncError | undefined): void {
-    for (const waiter of [...this.#flushWaiters]) {
-      if (!waiter.pending.delete(messageId)) continue;
-      if (error !== undefined) {
-        this.#flushWaiters.delete(waiter);
-        waiter.reject(error);
-      } else if (waiter.pending.size === 0) {
-        this.#flushWaiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
   }
 
   /** A change the server (or the payload limit) refuses for good: out of the queue, reported. */
   #refuse(messageId: string, error: SyncError): void {
-    const entry = this.#queue.get(messageId);
-    if (entry === undefined) return;
-    this.#queue.delete(messageId);
-    if (this.#unsentByKey.get(entry.key) === messageId) this.#unsentByKey.delete(entry.key);
-    this.#stageDequeue(messageId);
+    if (!this.#queue.has(messageId)) return;
+    this.#writer.dequeue(messageId);
     this.#emitError(error);
-    this.#settleFlushWaiters(messageId, error);
+    this.#queue.remove(messageId, error);
   }
 
   #onErrorFrame(frame: Extract<ServerFrame, { type: "error" }>): void {
@@ -685,7 +596,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     const { version, concurrent } = local === undefined ? { version: remote, concurrent: false } : joinVersions(local, remote, this.#config.strategy);
     if (version === local) return;
     this.#versions.set(key, version);
-    void this.#stage((write) => write.versions.set(key, version)).catch(noop);
+    this.#writer.later((write) => write.versions.set(key, version));
     if (!sameContent(local, version)) {
       this.emit("remoteChange", {
         type: version.deleted ? "delete" : "upsert",
@@ -704,7 +615,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   #onConflict(key: string, local: EntityVersion, remote: EntityVersion, resolved: EntityVersion): void {
     const strategy = this.#config.strategy;
     const view = (v: EntityVersion) => (v.deleted ? undefined : v.entity);
-    const ownEditCollided = [...this.#queue.values()].some((entry) => entry.key === key);
+    const ownEditCollided = this.#queue.hasKey(key);
     const manual = strategy === "manual" && ownEditCollided;
     const resolve = async (entity: Entity): Promise<void> => {
       const normalized = normalizeChange({ type: "upsert", entityType: resolved.entityType, entityId: resolved.entityId, entity });
@@ -776,20 +687,9 @@ function fatalClose(code: number, reason: string): SyncError | undefined {
   return undefined;
 }
 
-function toStorageWrite(write: PendingWrite): SyncStateWrite {
-  return {
-    ...(write.clientId === undefined ? {} : { clientId: write.clientId }),
-    ...(write.cursor === undefined ? {} : { cursor: write.cursor }),
-    versions: [...write.versions.values()],
-    enqueue: [...write.enqueue.values()],
-    dequeue: [...write.dequeue],
-  };
-}
-
 function asSyncError(error: unknown): SyncError {
   return error instanceof SyncError ? error : new SyncError(SyncErrorCode.InvalidChange, describeError(error), { cause: error });
 }
 
 const encoder = new TextEncoder();
 
-function noop(): void {}
