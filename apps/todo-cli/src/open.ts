@@ -116,6 +116,8 @@ export async function openData(dataDir: string, lock: DataDirLock, server: Comma
   } finally {
     progress.stop();
   }
+  // PGlite writes a new database's files with mode 0666 whatever the umask: take group and other access away.
+  if (fresh) checkAndPrivatize(dataDir, dataDir);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -127,6 +129,12 @@ export async function openData(dataDir: string, lock: DataDirLock, server: Comma
         try {
           await server.stop();
           await app.close();
+          // Files PGlite wrote meanwhile (the relation cache, pg_internal.init, is 0644) become private too.
+          try {
+            checkAndPrivatize(dataDir, dataDir);
+          } catch {
+            // Became read-only meanwhile: reported on the next open.
+          }
         } finally {
           lock.release();
         }

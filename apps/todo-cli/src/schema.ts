@@ -65,6 +65,8 @@ export const UndoSchema = z.object({
   /** The command as typed, e.g. `rm k3f9`. */
   command: z.string(),
   at: timestamp,
+  /** Orders the records: one more than the newest before it. */
+  seq: z.number().int().nonnegative(),
   changes: z.array(UndoChangeSchema),
 });
 

@@ -58,9 +58,10 @@ export function finishUndo(command: Command, now: number): void {
   for (const [k, entity] of before) if (!after.has(k)) changes.push({ type: entity.type, id: entity.id, before: entity });
   if (changes.length === 0) return;
   const args = command.args.map((arg) => (/^[\w./:@+-]+$/.test(arg) ? arg : JSON.stringify(arg)));
-  const id = `${now.toString(36).padStart(9, "0")}${newId().slice(0, 6)}`;
+  const id = newId();
+  const seq = (undoRecords(store).at(-1)?.seq ?? 0) + 1;
   store.batch(() => {
-    store.undo.upsert(id, { id, type: "undo", command: [commandPath(command), ...args].join(" "), at: now, changes });
+    store.undo.upsert(id, { id, type: "undo", command: [commandPath(command), ...args].join(" "), at: now, seq, changes });
     const records = undoRecords(store);
     for (const old of records.slice(0, Math.max(0, records.length - UNDO_DEPTH))) store.undo.delete(old.id);
   });
@@ -68,7 +69,7 @@ export function finishUndo(command: Command, now: number): void {
 
 /** Undo records, oldest first. */
 export function undoRecords(store: TodoStore): UndoRecord[] {
-  return [...store.undo].sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+  return [...store.undo].sort((a, b) => a.seq - b.seq || a.id.localeCompare(b.id));
 }
 
 /** What `undo` did. */
