@@ -76,9 +76,10 @@ export interface StateSyncRequest {
   /** Informational: the client's last sync time. The server syncs by version, not by time. */
   lastSyncTimestamp?: number;
   /**
-   * The pulling client. When given, its own `lastOperationIds` entry is always
-   * present and `failedOperations` lists its refused operations with an id
-   * above `confirmedOperationId`.
+   * The pulling client. When given, `failedOperations` lists its refused
+   * operations with an id above `confirmedOperationId` (up to its entry in
+   * `lastOperationIds`, which is present whenever it moved since
+   * `stateVersion`, and always in a full state).
    */
   clientId?: string;
   /** With `clientId`: the highest operation id the client already knows the outcome of. @default 0 */

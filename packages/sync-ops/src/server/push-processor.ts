@@ -72,9 +72,16 @@ export class PushProcessor {
   push(operations: readonly PendingOperation[]): Promise<PushOutcome> {
     return new Promise<PushOutcome>((resolve, reject) => {
       this.#queue.push({ operations, resolve, reject });
-      this.#running ??= this.#drain().finally(() => {
-        this.#running = undefined;
-      });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#running) return;
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      // A push queued after the drain's last check and before this callback must not be stranded.
+      if (this.#queue.length > 0) this.#schedule();
     });
   }
 

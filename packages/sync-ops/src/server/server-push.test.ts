@@ -225,7 +225,7 @@ describe("POST /sync/operations", () => {
     expect(failed.body.error.code).toBe("STORAGE_FAILED");
     expect(failed.body.error.message).toMatch(/disk full/);
     expect(errors).toHaveLength(1);
-    expect((await pull(server, { clientId: c })).body.lastOperationIds[c]).toBe(0);
+    expect((await pull(server, { clientId: c })).body.lastOperationIds[c] ?? 0).toBe(0);
     const retried = await push(server, ops);
     expect(retried.body.confirmations).toMatchObject([{ operationId: 1, success: true }]);
     expect((await pull(server)).body.entities).toContainEqual({ id: `${c}-n`, type: "counter", n: 1 });
@@ -254,6 +254,18 @@ describe("POST /sync/operations", () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("PushProcessor", () => {
+  it("answers pushes made one right after another (none is left waiting)", async () => {
+    const { PushProcessor } = await import("./push-processor");
+    const processor = new PushProcessor({ storage, mutators, schema: undefined, builtinOperations: true, maxGroupOperations: 5000, now: Date.now, onCommitted: () => undefined });
+    const c = client();
+    for (let id = 1; id <= 5; id++) {
+      const outcome = await processor.push([op(c, id, "increment", `${c}-seq`)]);
+      expect(outcome.confirmations).toMatchObject([{ operationId: id, success: true }]);
     }
   });
 });

@@ -56,6 +56,12 @@ interface EntityRow {
   deleted?: boolean;
 }
 
+interface CachedState {
+  /** The snapshot's version once read. */
+  version: number | undefined;
+  readonly snapshot: Promise<StateSnapshot>;
+}
+
 const parseData = (data: Entity | string | null): Entity =>
   (typeof data === "string" ? JSON.parse(data) : data) as Entity;
 
@@ -71,6 +77,8 @@ export class SqlSyncStorage implements SyncStorage {
   readonly #events = new TypedEmitter<{ change: StorageChangeEvent }>();
   #announced = 0;
   #closed = false;
+  /** Shared state reads by (version asked, types), valid while no newer version is known. */
+  readonly #stateCache = new Map<string, CachedState>();
 
   private constructor(driver: SqlDriver) {
     this.kind = driver.kind;
@@ -100,6 +108,7 @@ export class SqlSyncStorage implements SyncStorage {
   #announce(event: StorageChangeEvent): void {
     if (event.stateVersion <= this.#announced) return;
     this.#announced = event.stateVersion;
+    this.#stateCache.clear();
     this.#events.emit("change", event);
   }
 
@@ -155,32 +164,29 @@ export class SqlSyncStorage implements SyncStorage {
             return { stateVersion: baseVersion, changed: false };
           }
           const version = baseVersion + 1;
-          if (changes.writes.length > 0) {
-            const rows = changes.writes.map((w) => ({ type: w.type, id: w.id, data: w.entity, deleted: w.entity === null }));
-            await sql.query(
-              `INSERT INTO ${TABLES.entities} (type, id, data, deleted, version)
-               SELECT x.type, x.id, x.data, x.deleted, $2::bigint FROM jsonb_to_recordset($1::jsonb) AS x(type text, id text, data jsonb, deleted boolean)
-               ON CONFLICT (type, id) DO UPDATE SET data = EXCLUDED.data, deleted = EXCLUDED.deleted, version = EXCLUDED.version`,
-              [JSON.stringify(rows), version],
-            );
-          }
-          if (changes.clients.length > 0) {
-            await sql.query(
-              `INSERT INTO ${TABLES.clients} (client_id, last_operation_id, version)
-               SELECT x.client_id, x.last_operation_id, $2::bigint FROM jsonb_to_recordset($1::jsonb) AS x(client_id text, last_operation_id bigint)
-               ON CONFLICT (client_id) DO UPDATE SET last_operation_id = EXCLUDED.last_operation_id, version = EXCLUDED.version`,
-              [JSON.stringify(changes.clients.map((c) => ({ client_id: c.clientId, last_operation_id: c.lastOperationId }))), version],
-            );
-          }
-          if (changes.failures.length > 0) {
-            await sql.query(
-              `INSERT INTO ${TABLES.failures} (client_id, operation_id, error)
-               SELECT x.client_id, x.operation_id, x.error FROM jsonb_to_recordset($1::jsonb) AS x(client_id text, operation_id bigint, error text)
-               ON CONFLICT (client_id, operation_id) DO NOTHING`,
-              [JSON.stringify(changes.failures.map((f) => ({ client_id: f.clientId, operation_id: f.operationId, error: f.error })))],
-            );
-          }
-          await sql.query(`UPDATE ${TABLES.meta} SET version = $1 WHERE id = 1`, [version]);
+          const rows = changes.writes.map((w) => ({ type: w.type, id: w.id, data: w.entity, deleted: w.entity === null }));
+          const clients = changes.clients.map((c) => ({ client_id: c.clientId, last_operation_id: c.lastOperationId }));
+          const failures = changes.failures.map((f) => ({ client_id: f.clientId, operation_id: f.operationId, error: f.error }));
+          // One statement (one round trip) for everything the push changed.
+          await sql.query(
+            `WITH e AS (
+               INSERT INTO ${TABLES.entities} (type, id, data, deleted, version)
+               SELECT x.type, x.id, x.data, x.deleted, $4::bigint FROM jsonb_to_recordset($1::jsonb) AS x(type text, id text, data jsonb, deleted boolean)
+               ON CONFLICT (type, id) DO UPDATE SET data = EXCLUDED.data, deleted = EXCLUDED.deleted, version = EXCLUDED.version
+               RETURNING 1),
+             c AS (
+               INSERT INTO ${TABLES.clients} (client_id, last_operation_id, version)
+               SELECT x.client_id, x.last_operation_id, $4::bigint FROM jsonb_to_recordset($2::jsonb) AS x(client_id text, last_operation_id bigint)
+               ON CONFLICT (client_id) DO UPDATE SET last_operation_id = EXCLUDED.last_operation_id, version = EXCLUDED.version
+               RETURNING 1),
+             f AS (
+               INSERT INTO ${TABLES.failures} (client_id, operation_id, error)
+               SELECT x.client_id, x.operation_id, x.error FROM jsonb_to_recordset($3::jsonb) AS x(client_id text, operation_id bigint, error text)
+               ON CONFLICT (client_id, operation_id) DO NOTHING
+               RETURNING 1)
+             UPDATE ${TABLES.meta} SET version = $4::bigint WHERE id = 1`,
+            [JSON.stringify(rows), JSON.stringify(clients), JSON.stringify(failures), version],
+          );
           event = {
             stateVersion: version,
             affectedEntityTypes: [...new Set(changes.writes.map((w) => w.type))],
@@ -198,57 +204,76 @@ export class SqlSyncStorage implements SyncStorage {
 
   async readState(query: StateQuery): Promise<StateSnapshot> {
     this.#check();
-    const types = query.entityTypes && query.entityTypes.length > 0 ? [...query.entityTypes] : undefined;
+    const types = query.entityTypes && query.entityTypes.length > 0 ? [...new Set(query.entityTypes)].sort() : undefined;
+    const key = `${query.sinceVersion ?? ""}|${types ? JSON.stringify(types) : ""}`;
+    let cached = this.#stateCache.get(key);
+    if (!cached || (cached.version !== undefined && cached.version < this.#announced)) {
+      const entry: CachedState = { version: undefined, snapshot: this.#readShared(query.sinceVersion, types) };
+      entry.snapshot.then(
+        (snapshot) => {
+          entry.version = snapshot.stateVersion;
+        },
+        () => this.#stateCache.delete(key),
+      );
+      this.#stateCache.set(key, entry);
+      if (this.#stateCache.size > 256) this.#stateCache.delete(this.#stateCache.keys().next().value as string);
+      cached = entry;
+    }
+    const shared = await cached.snapshot;
+    const clientId = query.clientId;
+    if (clientId === undefined || !(clientId in shared.lastOperationIds)) {
+      return { ...shared, entities: [...shared.entities], deleted: [...shared.deleted], lastOperationIds: { ...shared.lastOperationIds }, failedOperations: [] };
+    }
+    // The client's row moved since its version: tell it which of its operations were refused.
+    const failures = await this.#driver.transaction("read", (sql) =>
+      sql.query<{ operation_id: string | number; error: string }>(
+        `SELECT operation_id, error FROM ${TABLES.failures} WHERE client_id = $1 AND operation_id > $2 AND operation_id <= $3 ORDER BY operation_id LIMIT 10000`,
+        [clientId, query.confirmedOperationId ?? 0, shared.lastOperationIds[clientId]],
+      ),
+    );
+    return {
+      ...shared,
+      entities: [...shared.entities],
+      deleted: [...shared.deleted],
+      lastOperationIds: { ...shared.lastOperationIds },
+      failedOperations: failures.rows.map((row) => ({ operationId: Number(row.operation_id), error: row.error })),
+    };
+  }
+
+  /** The part of a state read every client asking the same question shares (one snapshot). */
+  #readShared(since: string | undefined, types: string[] | undefined): Promise<StateSnapshot> {
     return this.#driver.transaction("read", async (sql) => {
       const meta = await readMeta(sql);
-      const since = query.sinceVersion;
       const parsed = since !== undefined && VERSION.test(since) ? Number(since) : undefined;
       const delta = parsed !== undefined && parsed >= meta.minVersion && parsed <= meta.version;
-      const typeFilter = types ? ` AND type = ANY($2::text[])` : "";
       const entities: Entity[] = [];
       const deleted: DeletedEntity[] = [];
       const lastOperationIds: Record<string, number> = {};
+      if (delta && parsed === meta.version) {
+        return { stateVersion: meta.version, reset: false, entities, deleted, lastOperationIds, failedOperations: [] };
+      }
       if (delta) {
         const { rows } = await sql.query<EntityRow>(
-          `SELECT type, id, data, deleted FROM ${TABLES.entities} WHERE version > $1${typeFilter} ORDER BY version, type, id`,
+          `SELECT type, id, data, deleted FROM ${TABLES.entities} WHERE version > $1${types ? " AND type = ANY($2::text[])" : ""} ORDER BY version, type, id`,
           types ? [parsed, types] : [parsed],
         );
         for (const row of rows) {
           if (row.deleted) deleted.push({ entityType: row.type, entityId: row.id });
           else entities.push(parseData(row.data));
         }
-        const clients = await sql.query<{ client_id: string; last_operation_id: string | number }>(
-          `SELECT client_id, last_operation_id FROM ${TABLES.clients} WHERE version > $1`,
-          [parsed],
-        );
-        for (const row of clients.rows) lastOperationIds[row.client_id] = Number(row.last_operation_id);
       } else {
         const { rows } = await sql.query<EntityRow>(
           `SELECT type, id, data FROM ${TABLES.entities} WHERE NOT deleted${types ? " AND type = ANY($1::text[])" : ""} ORDER BY type, id`,
           types ? [types] : [],
         );
         for (const row of rows) entities.push(parseData(row.data));
-        const clients = await sql.query<{ client_id: string; last_operation_id: string | number }>(
-          `SELECT client_id, last_operation_id FROM ${TABLES.clients}`,
-        );
-        for (const row of clients.rows) lastOperationIds[row.client_id] = Number(row.last_operation_id);
       }
-      const failedOperations: FailedOperation[] = [];
-      if (query.clientId !== undefined) {
-        if (!(query.clientId in lastOperationIds)) {
-          const own = await sql.query<{ last_operation_id: string | number }>(
-            `SELECT last_operation_id FROM ${TABLES.clients} WHERE client_id = $1`,
-            [query.clientId],
-          );
-          lastOperationIds[query.clientId] = Number(own.rows[0]?.last_operation_id ?? 0);
-        }
-        const failures = await sql.query<{ operation_id: string | number; error: string }>(
-          `SELECT operation_id, error FROM ${TABLES.failures} WHERE client_id = $1 AND operation_id > $2 ORDER BY operation_id LIMIT 10000`,
-          [query.clientId, query.confirmedOperationId ?? 0],
-        );
-        for (const row of failures.rows) failedOperations.push({ operationId: Number(row.operation_id), error: row.error });
-      }
-      return { stateVersion: meta.version, reset: !delta, entities, deleted, lastOperationIds, failedOperations };
+      const clients = await sql.query<{ client_id: string; last_operation_id: string | number }>(
+        `SELECT client_id, last_operation_id FROM ${TABLES.clients}${delta ? " WHERE version > $1" : ""}`,
+        delta ? [parsed] : [],
+      );
+      for (const row of clients.rows) lastOperationIds[row.client_id] = Number(row.last_operation_id);
+      return { stateVersion: meta.version, reset: !delta, entities, deleted, lastOperationIds, failedOperations: [] };
     });
   }
 
@@ -267,6 +292,8 @@ export class SqlSyncStorage implements SyncStorage {
       await sql.query(`DELETE FROM ${TABLES.entities} WHERE deleted AND version <= $1`, [upTo]);
       await sql.query(`UPDATE ${TABLES.meta} SET min_version = GREATEST(min_version, $1::bigint) WHERE id = 1`, [upTo]);
     });
+    // Deltas from before the compaction are no longer servable.
+    this.#stateCache.clear();
   }
 
   async close(): Promise<void> {

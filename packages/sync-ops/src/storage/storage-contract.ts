@@ -88,9 +88,15 @@ export function runSyncStorageContract(factory: StorageFactory | (() => StorageF
         deleted: [{ entityType: "note", entityId: "n1" }],
         lastOperationIds: { c2: 1 },
       });
-      const own = await storage.readState({ sinceVersion: "1", clientId: "c1", confirmedOperationId: 2 });
+      const own = await storage.readState({ sinceVersion: "0", clientId: "c1", confirmedOperationId: 1 });
       expect(own.lastOperationIds).toEqual({ c1: 2, c2: 1 });
-      expect(own.failedOperations).toEqual([]);
+      expect(own.failedOperations).toEqual([{ operationId: 2, error: "nope" }]);
+      const confirmed = await storage.readState({ sinceVersion: "0", clientId: "c1", confirmedOperationId: 2 });
+      expect(confirmed.failedOperations).toEqual([]);
+      const concurrent = await Promise.all([storage.readState({ sinceVersion: "1" }), storage.readState({ sinceVersion: "1" })]);
+      expect(concurrent[0]).toEqual(concurrent[1]);
+      concurrent[0].entities.length = 0; // a caller changing its answer changes no one else's
+      expect((await storage.readState({ sinceVersion: "1" })).entities).toEqual([todo("t2", "eggs")]);
       const none = await storage.readState({ sinceVersion: "2" });
       expect(none).toMatchObject({ reset: false, entities: [], deleted: [], lastOperationIds: {} });
       const full = await storage.readState({});

@@ -61,12 +61,16 @@ export interface StateQuery {
   readonly sinceVersion?: string | undefined;
   /** Only entities and deletions of these types. */
   readonly entityTypes?: readonly string[] | undefined;
-  /** The pulling client: its `lastOperationIds` entry is always included, and its refusals after `confirmedOperationId`. */
+  /** The pulling client: when its `lastOperationIds` entry is in the answer, its refusals after `confirmedOperationId` come too. */
   readonly clientId?: string | undefined;
   readonly confirmedOperationId?: number | undefined;
 }
 
-/** A consistent read of the state (one snapshot). */
+/**
+ * A consistent read of the state (one snapshot). Identical concurrent reads
+ * share one query; `lastOperationIds` holds the clients that moved since the
+ * version asked (all of them in a full state).
+ */
 export interface StateSnapshot {
   readonly stateVersion: number;
   /** `true` when this is the full state (no version asked, or a delta could not be served). */
