@@ -3,11 +3,34 @@ import { changeFromRebuild, changeFromTracks, track, type Track } from "./change
 import { argumentError } from "./live-errors";
 import { LiveNode } from "./live-node";
 import type { LiveChange, LiveView } from "./live-types";
-import type { Order, Parent, Upstream } from "./node-types";
+import type { Consumer, Order, Parent, Upstream } from "./node-types";
+import { compareIds } from "./order";
 import { createViewArray } from "./view-array";
 import type { Cursor, ViewHost } from "./view-host";
 
 const arraySlice = Array.prototype.slice;
+
+/**
+ * Structural edits (entries and exits) not yet applied to a node's raw
+ * array: the entities that entered, sorted in the node's order with their
+ * keys, and the raw indices of the ones that left. The array a reader sees
+ * is always current: any read but `length` applies them first.
+ */
+interface PendingEdits<T> {
+  /** Entries, in arrival order (sorted when applied). */
+  readonly ins: T[];
+  readonly insKeys: unknown[];
+  /** id → index in `ins`. */
+  readonly insAt: Map<EntityId, number>;
+  readonly del: Set<number>;
+}
+
+/**
+ * Pending edits a node may hold before it applies them (O(n) at worst):
+ * a sixteenth of its size, at least 256, so that applying costs O(1)
+ * amortized per edit.
+ */
+const lazyLimit = (n: number) => Math.max(256, n >> 4);
 
 /**
  * A node whose result is a live view (`filter`, `orderBy`, `limit`, …): the
@@ -32,18 +55,61 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   readonly #ranks: unknown[] | undefined;
   /** The source's `round` in which this view last notified a change. */
   changedRound = -1;
+  /** Entries and exits not applied to `array` yet (see `PendingEdits`). */
+  #pending: PendingEdits<T> | undefined;
+  /** Children that read this node's indices (windows): while any is attached, edits apply at once. */
+  #indexChildren = 0;
+  /** Installs or removes the view's read trap (set by `createViewArray`). */
+  readonly #setLazy: (lazy: boolean) => void;
 
   constructor(upstream: Upstream<T>, parent: Parent<T>, order: Order<T>, owned: boolean, ranked = false) {
     super(upstream, parent, owned);
     this.order = order;
     this.#ranks = ranked ? [] : undefined;
     this.label = `live view of store.${this.source.state.type}`;
-    ({ array: this.array, view: this.view } = createViewArray<T>(this));
+    ({ array: this.array, view: this.view, setLazy: this.#setLazy } = createViewArray<T>(this));
     if (order === (this.source.order as Order<BaseEntity>)) this.source.order.retain(this.source.state);
   }
 
+  /** The current contents (pending edits applied first). */
   get items(): readonly T[] {
+    if (this.#pending !== undefined) this.settle();
     return this.array;
+  }
+
+  /** The number of entities in the view, pending edits included. */
+  get size(): number {
+    const p = this.#pending;
+    return p === undefined ? this.array.length : this.array.length - p.del.size + p.ins.length;
+  }
+
+  /** Whether the node holds edits not applied to `array` yet. */
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** Whether entries and exits may wait (no child reads indices, not rebuilding). */
+  protected get lazy(): boolean {
+    return this.#indexChildren === 0 && !this.bulk;
+  }
+
+  override attach(child: Consumer<T>): void {
+    if (child.usesIndices === true) {
+      this.settle();
+      this.#indexChildren++;
+    }
+    super.attach(child);
+  }
+
+  override detach(child: Consumer<T>): void {
+    if (child.usesIndices === true && this.children.has(child)) this.#indexChildren--;
+    super.detach(child);
+  }
+
+  override enterBulk(): void {
+    // A rebuild compares with what the view held when it stopped: that must be applied.
+    this.settle();
+    super.enterBulk();
   }
 
   get stale(): boolean {
@@ -118,6 +184,206 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     this.#record(entity, prev, from, to);
   }
 
+  // ---- deferred entries and exits (lazy mode) ---------------------------------
+
+  #pendingEdits(): PendingEdits<T> {
+    let p = this.#pending;
+    if (p === undefined) {
+      p = this.#pending = { ins: [], insKeys: [], insAt: new Map(), del: new Set() };
+      this.#setLazy(true);
+    }
+    return p;
+  }
+
+  /** Whether the entity with `id` is among the pending entries. */
+  protected isPending(id: EntityId): boolean {
+    return this.#pending?.insAt.has(id) === true;
+  }
+
+  /** Whether raw index `i` is a pending exit. */
+  protected isPendingExit(i: number): boolean {
+    return this.#pending?.del.has(i) === true;
+  }
+
+  /** `entity` enters; applied to `array` later. */
+  protected deferInsert(entity: T): void {
+    const p = this.#pendingEdits();
+    p.insAt.set(entity.id, p.ins.length);
+    p.ins.push(entity);
+    p.insKeys.push(this.order.key(entity));
+    this.work += 16;
+    this.#record(entity, undefined, -1, -1);
+    this.#checkPending(p);
+  }
+
+  /** The pending entry `entity` leaves again. */
+  protected deferRemovePending(entity: T): void {
+    const p = this.#pending!;
+    const at = p.insAt.get(entity.id)!;
+    const last = p.ins.length - 1;
+    if (at !== last) {
+      p.ins[at] = p.ins[last]!;
+      p.insKeys[at] = p.insKeys[last];
+      p.insAt.set(p.ins[at]!.id, at);
+    }
+    p.ins.length = last;
+    p.insKeys.length = last;
+    p.insAt.delete(entity.id);
+    this.work += 16;
+    this.#record(undefined, entity, -1, -1);
+  }
+
+  /** The entity at raw index `i` leaves; applied to `array` later. */
+  protected deferRemoveAt(i: number): void {
+    const p = this.#pendingEdits();
+    const prev = this.array[i]!;
+    p.del.add(i);
+    this.work += 16;
+    this.#record(undefined, prev, -1, -1);
+    this.#checkPending(p);
+  }
+
+  /**
+   * Whether `next` (the new version of `prev`, at raw index `i`, or pending
+   * when `i` is -1) still sorts between its neighbours in the view as it is
+   * with the pending edits: then it is replaced in place, not moved.
+   */
+  protected staysInPlace(prev: T, next: T, i: number): boolean {
+    const a = this.array;
+    const n = a.length;
+    const key = this.order.key(next);
+    const id = next.id;
+    const before = (k: number) => (this.order.compare(this.keyAt(k), key) || compareIds(a[k]!.id, id)) < 0;
+    // Neighbours in the array, skipping pending exits.
+    let left: number;
+    let right: number;
+    if (i >= 0) {
+      left = i - 1;
+      right = i + 1;
+    } else {
+      const oldKey = this.order.key(prev);
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.order.compare(this.keyAt(mid), oldKey) || compareIds(a[mid]!.id, prev.id)) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      left = lo - 1;
+      right = lo;
+    }
+    while (left >= 0 && this.isPendingExit(left)) left--;
+    while (right < n && this.isPendingExit(right)) right++;
+    if (left >= 0 && !before(left)) return false;
+    if (right < n && before(right)) return false;
+    // No pending entry may sort between the old place and the new one.
+    const p = this.#pending;
+    if (p === undefined || p.ins.length === 0) return true;
+    const oldKey = this.order.key(prev);
+    for (let k = 0; k < p.ins.length; k++) {
+      const other = p.ins[k]!;
+      if (other.id === id) continue;
+      const afterOld = (this.order.compare(p.insKeys[k], oldKey) || compareIds(other.id, prev.id)) > 0;
+      const afterNew = (this.order.compare(p.insKeys[k], key) || compareIds(other.id, id)) > 0;
+      if (afterOld !== afterNew) return false;
+    }
+    return true;
+  }
+
+  /** The pending entry `prev` becomes `next`, whose key changed but whose place did not. */
+  protected replacePendingKey(prev: T, next: T): void {
+    const p = this.#pending!;
+    const at = p.insAt.get(prev.id)!;
+    p.ins[at] = next;
+    p.insKeys[at] = this.order.key(next);
+    this.work += 16;
+    this.#record(next, prev, -1, -1);
+  }
+
+  #checkPending(p: PendingEdits<T>): void {
+    if (p.ins.length + p.del.size > lazyLimit(this.array.length)) this.settle();
+  }
+
+  /**
+   * Applies the pending entries and exits to `array` (and its ranks): the
+   * span between the first and the last raw position they touch is copied
+   * once, entries placed by binary search (no comparison per element), and
+   * put back with one splice. A single pending move is one `moveWithin`,
+   * what moving it at once would have cost.
+   */
+  settle(): void {
+    const p = this.#pending;
+    if (p === undefined) return;
+    this.#pending = undefined;
+    this.#setLazy(false);
+    this.#beforeWrite();
+    const a = this.array;
+    const ranks = this.#ranks;
+    const n = a.length;
+    const { del } = p;
+    // Entries in the node's order.
+    const order = p.ins.map((_, k) => k);
+    order.sort((x, y) => this.order.compare(p.insKeys[x], p.insKeys[y]) || compareIds(p.ins[x]!.id, p.ins[y]!.id));
+    const ins = order.map((k) => p.ins[k]!);
+    const insKeys = order.map((k) => p.insKeys[k]);
+    const dels = Int32Array.from(del).sort();
+    const at = new Int32Array(ins.length);
+    for (let j = 0; j < ins.length; j++) at[j] = this.#rawBound(insKeys[j], ins[j]!.id);
+    if (ins.length === 1 && dels.length === 1) {
+      const from = dels[0]!;
+      const to = at[0]! > from ? at[0]! - 1 : at[0]!;
+      moveWithin(a, from, to, ins[0]!);
+      if (ranks !== undefined) moveWithin(ranks, from, to, insKeys[0]);
+      this.work += Math.abs(to - from) + 16;
+      return;
+    }
+    let lo = n;
+    let hi = 0;
+    if (dels.length > 0) {
+      lo = dels[0]!;
+      hi = dels[dels.length - 1]! + 1;
+    }
+    if (ins.length > 0) {
+      lo = Math.min(lo, at[0]!);
+      hi = Math.max(hi, at[ins.length - 1]!);
+    }
+    if (hi < lo) hi = lo;
+    const outItems: T[] = [];
+    const outRanks: unknown[] = [];
+    let d = 0;
+    let j = 0;
+    for (let i = lo; ; i++) {
+      while (j < ins.length && at[j] === i) {
+        outItems.push(ins[j]!);
+        if (ranks !== undefined) outRanks.push(insKeys[j]);
+        j++;
+      }
+      if (i >= hi) break;
+      if (d < dels.length && dels[d] === i) {
+        d++;
+        continue;
+      }
+      outItems.push(a[i]!);
+      if (ranks !== undefined) outRanks.push(ranks[i]);
+    }
+    replaceSpan(a, lo, hi - lo, outItems);
+    if (ranks !== undefined) replaceSpan(ranks, lo, hi - lo, outRanks);
+    this.work += hi - lo + 16;
+  }
+
+  /** The first raw index whose entity sorts after (key, id). */
+  #rawBound(key: unknown, id: EntityId): number {
+    const a = this.array;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.order.compare(this.keyAt(mid), key) || compareIds(a[mid]!.id, id)) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   #record(next: T | undefined, prev: T | undefined, from: number, to: number): void {
     // Only a view someone listens to (or a group, which its map asks) needs the batch's story.
     if (this.owned || this.subscribers?.size) track((this.#tracks ??= new Map()), this.order, next, prev, from !== to && from >= 0 && to >= 0);
@@ -164,6 +430,10 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   }
 
   #fill(contents: readonly T[]): void {
+    if (this.#pending !== undefined) {
+      this.#pending = undefined;
+      this.#setLazy(false);
+    }
     this.#beforeWrite();
     const a = this.array;
     for (let i = 0; i < contents.length; i++) a[i] = contents[i]!;
@@ -178,6 +448,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   // ---- reads in progress ----------------------------------------------------
 
   openCursor(): Cursor<T> {
+    this.settle();
     const cursor: Cursor<T> = { items: this.array };
     this.#cursors.push(cursor);
     return cursor;
@@ -206,6 +477,10 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   }
 
   protected release(): void {
+    if (this.#pending !== undefined) {
+      this.#pending = undefined;
+      this.#setLazy(false);
+    }
     this.#tracks = undefined;
     this.#cursors.length = 0;
     if (this.#ranks !== undefined) this.#ranks.length = 0;
@@ -220,6 +495,18 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
 // own `splice` that refuses writes.
 const arraySplice = Array.prototype.splice;
 const SHORT_SPAN = 32;
+
+/** Replaces `count` elements of `a` from `start` with `values`, shifting the tail once (if the lengths differ). */
+function replaceSpan<V>(a: V[], start: number, count: number, values: readonly V[]): void {
+  const common = Math.min(count, values.length);
+  for (let k = 0; k < common; k++) a[start + k] = values[k]!;
+  if (values.length > count) {
+    const extra = values.slice(common);
+    // Spread in slices: a call has an argument limit.
+    for (let k = 0; k < extra.length; k += 8192) arraySplice.call(a, start + common + k, 0, ...extra.slice(k, k + 8192));
+  }
+  else if (count > values.length) arraySplice.call(a, start + common, count - common);
+}
 
 function insertInto<V>(a: V[], i: number, value: V): void {
   if (a.length - i > SHORT_SPAN) {

@@ -65,7 +65,7 @@ export class GroupNode<K, T extends BaseEntity> extends LiveNode<T> {
       else group = this.#create(key, []);
     }
     group.apply(next, prev);
-    if (group.array.length === 0 && !group.bulk) this.#retire(key, group);
+    if (group.size === 0 && !group.bulk) this.#retire(key, group);
   }
 
   #touch(key: K): void {
@@ -147,7 +147,7 @@ export class GroupNode<K, T extends BaseEntity> extends LiveNode<T> {
   /** After every view flushed: dispose the groups that stayed empty, then tell subscribers. */
   #settle(): void {
     if (this.disposed) return;
-    for (const [key, group] of this.#groups) if (group.array.length === 0) this.#retire(key, group); // emptied by a rebuild
+    for (const [key, group] of this.#groups) if (group.size === 0) this.#retire(key, group); // emptied by a rebuild
     for (const group of this.#retiring.values()) group.dispose();
     this.#retiring.clear();
     if (this.#revived) this.#restoreOrder(this.#orderBefore!);

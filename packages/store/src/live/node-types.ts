@@ -23,6 +23,8 @@ export interface Order<T> {
  * the upstream array (-1 when absent or unknown, as from the collection).
  */
 export interface Consumer<T> {
+  /** True when the consumer reads `from`/`to` and its upstream's indices (a window): the upstream then applies edits at once. */
+  readonly usesIndices?: boolean;
   apply(next: T | undefined, prev: T | undefined, from: number, to: number): void;
   /** The upstream will rebuild at the end of the batch: stop work until then. */
   enterBulk(): void;

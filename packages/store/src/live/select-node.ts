@@ -64,6 +64,10 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
     const predicate = this.#predicate;
     const wasIn = prev !== undefined && (predicate === undefined || Boolean(predicate(prev)));
     const isIn = next !== undefined && (predicate === undefined || Boolean(predicate(next)));
+    if (this.lazy) {
+      this.#applyLazily(next, prev, wasIn, isIn);
+      return;
+    }
     if (!wasIn) {
       if (isIn) this.#insert(next!);
       return;
@@ -80,6 +84,35 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
     const j = this.#placeAgain(i, next!);
     if (j === i) this.replaceAt(i, next!);
     else this.moveTo(i, j, next!);
+  }
+
+  /**
+   * The same change with entries and exits deferred: an entity that enters
+   * waits among the pending entries, one that leaves is marked, an update
+   * that keeps its key is replaced in place, one whose key changed leaves
+   * and enters. O(log n) plus O(√n) at worst for the pending entries; the
+   * merge into the array happens once, at the next read (or past √n edits).
+   */
+  #applyLazily(next: T | undefined, prev: T | undefined, wasIn: boolean, isIn: boolean): void {
+    if (!wasIn) {
+      if (isIn) this.deferInsert(next!);
+      return;
+    }
+    const pending = this.isPending(prev!.id);
+    const i = pending ? -1 : this.#find(prev!);
+    if (!pending && (i < 0 || this.isPendingExit(i))) {
+      if (isIn) this.deferInsert(next!); // not where its predicate said (an impure one): heal
+      return;
+    }
+    if (isIn && (this.order.compare(this.order.key(prev!), this.order.key(next!)) === 0 || this.staysInPlace(prev!, next!, i))) {
+      // Same key, or a new one that keeps it between its neighbours: replaced in place, not moved.
+      if (pending) this.replacePendingKey(prev!, next!);
+      else this.replaceAt(i, next!);
+      return;
+    }
+    if (pending) this.deferRemovePending(prev!);
+    else this.deferRemoveAt(i);
+    if (isIn) this.deferInsert(next!);
   }
 
   #insert(entity: T): void {

@@ -42,7 +42,7 @@ for (const name of NATIVE_READS) {
   const native = ArrayProto[name]!;
   define(name, function readOnRaw(this: unknown) {
     // eslint-disable-next-line prefer-rest-params
-    return native.apply(hostOf(this).array, arguments as unknown as unknown[]);
+    return native.apply(hostOf(this).items, arguments as unknown as unknown[]);
   });
 }
 for (const name of MUTATORS) {
@@ -55,29 +55,61 @@ function steps(self: unknown) {
   return hostOf(self).source.steps;
 }
 
-/** Writes through the Proxy are refused; reads have no trap and reach the raw array. */
-const GUARD: ProxyHandler<BaseEntity[]> = {
-  set(target, key) {
-    throw readOnlyError(hostOf(target).label, key === "length" ? "length = n" : `[${String(key)}] = …`);
-  },
-  defineProperty(target, key) {
-    throw readOnlyError(hostOf(target).label, `defineProperty(${String(key)})`);
-  },
-  deleteProperty(target, key) {
-    throw readOnlyError(hostOf(target).label, `delete [${String(key)}]`);
-  },
-  preventExtensions(target) {
-    throw readOnlyError(hostOf(target).label, "freeze/seal/preventExtensions");
-  },
-  setPrototypeOf(target) {
-    throw readOnlyError(hostOf(target).label, "setPrototypeOf");
-  },
-};
+/**
+ * Writes through the Proxy are refused. Reads have no trap and reach the raw
+ * array, except while the node holds edits it has not applied yet (see
+ * `ArrayNode`): then a `get` trap answers `length` from the node and applies
+ * the edits before any other read, which removes the trap again.
+ */
+function guard<T extends BaseEntity>(host: ViewHost<T>): { handler: ProxyHandler<T[]>; setLazy: (lazy: boolean) => void } {
+  const settle = () => {
+    if (host.pending) void host.items;
+  };
+  const lazyGet = (target: T[], key: PropertyKey, receiver: unknown): unknown => {
+    if (key === "length") return host.size;
+    if (key !== NODE) void host.items;
+    return Reflect.get(target, key, receiver);
+  };
+  const handler: ProxyHandler<T[]> = {
+    has(target, key) {
+      settle();
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      settle();
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      settle();
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    set(target, key) {
+      throw readOnlyError(hostOf(target).label, key === "length" ? "length = n" : `[${String(key)}] = …`);
+    },
+    defineProperty(target, key) {
+      throw readOnlyError(hostOf(target).label, `defineProperty(${String(key)})`);
+    },
+    deleteProperty(target, key) {
+      throw readOnlyError(hostOf(target).label, `delete [${String(key)}]`);
+    },
+    preventExtensions(target) {
+      throw readOnlyError(hostOf(target).label, "freeze/seal/preventExtensions");
+    },
+    setPrototypeOf(target) {
+      throw readOnlyError(hostOf(target).label, "setPrototypeOf");
+    },
+  };
+  const setLazy = (lazy: boolean) => {
+    (handler as { get?: unknown }).get = lazy ? lazyGet : undefined;
+  };
+  return { handler, setLazy };
+}
 
 /** Creates a node's raw array (a plain `Array` carrying the view members) and the guarded view over it. */
-export function createViewArray<T extends BaseEntity>(host: ViewHost<T>): { array: T[]; view: LiveView<T> } {
+export function createViewArray<T extends BaseEntity>(host: ViewHost<T>): { array: T[]; view: LiveView<T>; setLazy: (lazy: boolean) => void } {
   const array: T[] = [];
   Object.defineProperty(array, NODE, { value: host });
   Object.defineProperties(array, DESCRIPTORS);
-  return { array, view: new Proxy(array, GUARD as ProxyHandler<T[]>) as unknown as LiveView<T> };
+  const { handler, setLazy } = guard(host);
+  return { array, view: new Proxy(array, handler) as unknown as LiveView<T>, setLazy };
 }

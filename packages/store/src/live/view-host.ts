@@ -15,8 +15,12 @@ export interface Cursor<T> {
 /** What a view's methods need from the node behind it. */
 export interface ViewHost<T extends BaseEntity> extends Upstream<T> {
   readonly source: LiveSource;
-  /** The raw array: the Proxy's target, mutated only by the node. */
+  /** The raw array: the Proxy's target, mutated only by the node (it may lag behind: read `items`). */
   readonly array: T[];
+  /** The number of entities in the view (pending edits included). */
+  readonly size: number;
+  /** Whether the node holds edits not applied to `array` yet. */
+  readonly pending: boolean;
   /** The guarded array users hold. */
   readonly view: LiveView<T>;
   readonly disposed: boolean;

@@ -13,6 +13,7 @@ const arraySlice = Array.prototype.slice;
  * finite limit.
  */
 export class WindowNode<T extends BaseEntity> extends ArrayNode<T> {
+  readonly usesIndices = true;
   readonly #start: number;
   readonly #limit: number;
   readonly #end: number;
