@@ -18,6 +18,18 @@ const FACTORIES: Record<string, () => Promise<TodoStoreFactory>> = {
     const { KalphiteTodoStore } = await import("../impls/kalphite-store");
     return () => new KalphiteTodoStore({ freeze: true });
   },
+  "map-swap": async () => {
+    const { MapSwapStore } = await import("../impls/map-swap-store");
+    return () => new MapSwapStore();
+  },
+  tinybase: async () => {
+    const { TinybaseTodoStore } = await import("../impls/tinybase-store");
+    return () => new TinybaseTodoStore();
+  },
+  legend: async () => {
+    const { LegendTodoStore } = await import("../impls/legend-store");
+    return () => new LegendTodoStore();
+  },
   tanstack: async () => {
     const { TanstackTodoStore } = await import("../impls/tanstack-store");
     return () => new TanstackTodoStore();
@@ -186,6 +198,8 @@ function batchUpserts(make: TodoStoreFactory, { n, reps }: StoreParams, warmup: 
   });
 }
 
+const sizeLabel = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+
 /**
  * Runs the store workloads for one implementation (all, or `params.only`);
  * values in ms, heap in bytes per entity. Heap goes first, while the process
@@ -233,6 +247,13 @@ export async function runStoreChild(impl: string, raw: Record<string, unknown>):
 
   if (!slow) step("bulk-load", () => bulkLoad(make, p, warmup));
   step("single-upserts", () => singleUpserts(make, p, warmup));
+  // The delete row again at other collection sizes, each on a store of its own.
+  for (const size of p.deleteSizes ?? []) {
+    step(`deletes-${sizeLabel(size)}`, () => {
+      const { loaded } = heapPerEntity(make, size);
+      return deletes(loaded, { ...p, n: size }, warmup);
+    });
+  }
   const probe = make();
   if (probe.batchUpserts !== undefined) {
     step("batch-upserts", () => batchUpserts(make, p, warmup, false));
