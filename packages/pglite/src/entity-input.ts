@@ -92,7 +92,7 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
 export function prepareMeta(meta: unknown, where: string): MetaWrite | undefined {
   if (meta === undefined) return undefined;
   if (typeof meta !== "object" || meta === null || Array.isArray(meta)) throw invalidArgument(`${where}: meta must be an object of key → JSON value`);
-  const set: Record<string, unknown> = {};
+  const set = Object.create(null) as Record<string, unknown>; // a "__proto__" key stays a key
   const deleteKeys: string[] = [];
   let any = false;
   for (const [key, value] of Object.entries(meta)) {

@@ -121,6 +121,8 @@ describe("metadata with the data (context.meta)", () => {
   it("setMeta/getMeta work on their own and inside a transaction, which rolls them back with its entities", async () => {
     await db.setMeta("cursor", { v: 1 });
     expect(await db.getMeta("cursor")).toEqual({ v: 1 });
+    await db.setMeta("__proto__", { polluted: true });
+    expect(await db.getMeta("__proto__")).toEqual({ polluted: true });
     await expect(
       db.transaction(async (tx) => {
         await tx.upsert("todo", "1", {});
