@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^@kalphite\/coordinator$/, replacement: src("./packages/coordinator/src/index.ts") },
       { find: /^@kalphite\/react$/, replacement: src("./packages/react/src/index.ts") },
       { find: /^@kalphite\/testing$/, replacement: src("./packages/testing/src/index.ts") },
+      { find: /^@kalphite\/todo-model$/, replacement: src("./packages/todo-model/src/index.ts") },
       { find: /^kalphite$/, replacement: src("./packages/kalphite/src/index.ts") },
       { find: /^kalphite\/(store|flush|pglite)$/, replacement: src("./packages/kalphite/src/$1.ts") },
     ],

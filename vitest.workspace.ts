@@ -30,6 +30,7 @@ export const projects: TestProjectInlineConfiguration[] = [
   project("react", "packages/react", { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] }),
   project("testing", "packages/testing", { hookTimeout: 120_000, testTimeout: 120_000 }),
   project("kalphite", "packages/kalphite", { hookTimeout: 120_000, testTimeout: 60_000 }),
+  project("todo-model", "packages/todo-model"),
   project("sync-server", "apps/sync-server", { hookTimeout: 180_000, testTimeout: 120_000 }),
   project("todo-web", "apps/todo-web", { hookTimeout: 180_000, testTimeout: 120_000 }),
   project("todo-cli", "apps/todo-cli", { hookTimeout: 180_000, testTimeout: 120_000 }),

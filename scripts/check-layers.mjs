@@ -22,6 +22,7 @@ export const LAYERS = {
   "@kalphite/react": 8,
   "@kalphite/testing": 8,
   kalphite: 9,
+  "@kalphite/todo-model": 9,
 };
 const TOP = 10; // apps and bench: may use anything below
 
