@@ -1,5 +1,6 @@
 import { produce, type Draft } from "immer";
 import { decodeTransaction, toRecord } from "./codec";
+import type { Collection, CollectionConfig, ItemChanges } from "./collection-types";
 import { browserOnlineStatus, consoleLogger, randomId, systemTimers } from "./environment";
 import { TransactionsError, TransactionsErrorCode, isNonRetriable, toError } from "./errors";
 import { copyJson } from "./json";
@@ -7,7 +8,9 @@ import { applyMutation, changesOf, metadataOf, objectId } from "./mutations";
 import { backoffDelay, resolveRetry, type ResolvedRetry } from "./retry";
 import { isSettled, isUnfinished, transition, type TransitionEvent } from "./state-machine";
 import { createIndexedDBStorage } from "./storage/indexeddb-storage";
+import { StorageWriter } from "./storage/storage-writer";
 import type { TransactionStorage } from "./storage/types";
+import { SyncSource, patchEntries } from "./sync-source";
 import type {
   Item,
   Logger,
@@ -18,84 +21,12 @@ import type {
   OnlineStatus,
   PendingMutation,
   PruneOptions,
-  RetryOptions,
   SyncConfig,
-  SyncData,
-  SyncInstance,
   Timers,
   Transaction,
 } from "./types";
 
-/** Top-level fields to set on an item; a field given as `undefined` is removed. */
-export type ItemChanges<T> = { [K in keyof T]?: T[K] | undefined };
-
-/** Options of {@link createCollection}. */
-export interface CollectionConfig<T extends Item = Item> {
-  /** Where synced data comes from; `sync.id` identifies the collection. */
-  sync: SyncConfig<T>;
-  /** How transactions are written to the backend. Without one, transactions complete at once (local only). */
-  mutationFn?: MutationFn<T>;
-  /** @default { type: "ordered" } */
-  strategy?: MutationStrategy<T>;
-  /**
-   * Where transactions are kept across reloads; `false` keeps them in memory
-   * only. If the storage cannot be set up, the error is logged and the
-   * collection works in memory. @default IndexedDB (`createIndexedDBStorage()`)
-   */
-  persistence?: TransactionStorage | false;
-  /** Synced data to start from before `sync.setup` resolves (a cache). */
-  initialData?: SyncData<T>;
-  /** Retries of failed persists. @default 4 retries, 1 s doubling to 30 s, 25 % jitter */
-  retry?: RetryOptions;
-  /** Online status: attempts wait while offline. @default `navigator.onLine` and window events (always online in Node) */
-  online?: OnlineStatus;
-  /** @default the global timers and `Date.now` */
-  timers?: Timers;
-  /** @default console */
-  logger?: Logger;
-  /** Opt-in pruning of settled transactions. @default none: full history is kept */
-  prune?: PruneOptions;
-}
-
-/** A collection: synced data with the optimistic updates of unfinished transactions on top. */
-export interface Collection<T extends Item = Item> {
-  /** The `sync.id`. */
-  readonly id: string;
-  /**
-   * The current optimistic view by item id: synced state plus the optimistic
-   * updates of unfinished transactions, in order. A new object after every
-   * change (the same object while nothing changes); do not mutate it.
-   */
-  readonly data: Readonly<Record<string, T>>;
-  /** Resolves once `sync.setup` resolved and stored transactions were recovered; rejects if `setup` rejected. */
-  readonly ready: Promise<void>;
-  /** Inserts `item` (its `id` must be new) in a transaction of one mutation (or the open `withMutation` one). */
-  insert(item: T): Transaction;
-  /** Updates item `id` with top-level `changes` (an `undefined` value removes the field) or an immer recipe. */
-  update(id: string, changes: ItemChanges<T> | ((draft: Draft<T>) => void | T)): Transaction;
-  /** Deletes item `id`. */
-  delete(id: string): Transaction;
-  /**
-   * Runs `fn` (synchronous); every insert/update/delete it calls becomes one
-   * transaction, returned. If `fn` throws, nothing is applied and the error
-   * is rethrown. Nested calls join the outer transaction.
-   */
-  withMutation(fn: () => void): Transaction;
-  /** Every transaction of this collection, oldest first (the same array while nothing changes). */
-  getTransactions(): readonly Transaction[];
-  /** The transaction with this id, if the collection holds it. */
-  getTransaction(id: string): Transaction | undefined;
-  /** Calls `listener` with `getTransactions()` after transactions change (coalesced per microtask). */
-  subscribeTransactions(listener: (transactions: readonly Transaction[]) => void): () => void;
-  /** Calls `listener` with `data` after every change of the view. */
-  subscribe(listener: (data: Readonly<Record<string, T>>) => void): () => void;
-  /** Resolves with the transaction once it is `completed` or `failed`. */
-  whenSettled(transaction: Transaction | string): Promise<Transaction>;
-  /** Drops settled transactions as `options` say (from memory and storage); returns how many. @default this collection's `prune` option */
-  pruneHistory(options?: PruneOptions): number;
-  /** Stops timers, waits for pending storage writes and forgets the instance (the next `createCollection` with this id builds a new one). */
-  dispose(): Promise<void>;
-}
+export type { Collection, CollectionConfig, ItemChanges } from "./collection-types";
 
 interface Entry {
   readonly tx: Transaction;
@@ -118,26 +49,6 @@ interface Entry {
 
 type Store<T> = Map<string, T>;
 
-const patchEntries = <T extends Item>(data: SyncData<T>, what: string): Array<[string, T | null]> => {
-  if (Array.isArray(data)) {
-    return (data as readonly T[]).map((item, i) => {
-      if (item === null || typeof item !== "object" || typeof item.id !== "string") {
-        throw new TransactionsError(TransactionsErrorCode.InvalidArgument, `${what}: item ${i} has no string id`);
-      }
-      return [item.id, item];
-    });
-  }
-  if (data === null || typeof data !== "object") {
-    throw new TransactionsError(TransactionsErrorCode.InvalidArgument, `${what}: expected an array of items or a record by id`);
-  }
-  return Object.entries(data as Record<string, T | null>).map(([id, item]) => {
-    if (item !== null && (typeof item !== "object" || item.id !== id)) {
-      throw new TransactionsError(TransactionsErrorCode.InvalidArgument, `${what}: entry "${id}" is not an item with that id (or null)`);
-    }
-    return [id, item];
-  });
-};
-
 /** The implementation behind {@link createCollection}. */
 export class CollectionCore<T extends Item> implements Collection<T> {
   readonly id: string;
@@ -152,13 +63,14 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   readonly #logger: Logger;
   readonly #prune: PruneOptions | undefined;
   readonly #onDispose: () => void;
-  #storage: TransactionStorage | undefined;
+  readonly #storage: TransactionStorage | undefined; // closed on dispose when it is the default one
+  readonly #writer: StorageWriter;
   readonly #ownsStorage: boolean;
 
   /** Synced state applied to the view. */
   readonly #synced: Store<T> = new Map();
   /** Everything the backend sent (including updates held back for locked objects). */
-  readonly #server: Store<T> = new Map();
+  readonly #source: SyncSource<T>;
   /** Sync updates waiting for their object's lock to be released, by id (latest wins). */
   readonly #held = new Map<string, T | null>();
   /** Unfinished entries touching each object, oldest first. */
@@ -179,14 +91,9 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   readonly #dataListeners = new Set<(data: Readonly<Record<string, T>>) => void>();
   readonly #txListeners = new Set<(transactions: readonly Transaction[]) => void>();
   #txNotifyScheduled = false;
-  readonly #syncListeners = new Set<(data: SyncData<T>) => void>();
   readonly #onTransactionsChanged: () => void;
 
-  readonly #dirty = new Map<string, Entry>();
-  #writeChain: Promise<void> = Promise.resolve();
-  #flushScheduled: Promise<void> | undefined;
 
-  readonly #syncInstance: SyncInstance<T>;
 
   constructor(config: CollectionConfig<T>, hooks: { onDispose: () => void; onTransactionsChanged: () => void }) {
     if (config === null || typeof config !== "object" || config.sync === null || typeof config.sync !== "object") {
@@ -219,7 +126,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     this.#onTransactionsChanged = hooks.onTransactionsChanged;
     this.#ownsStorage = config.persistence === undefined;
     this.#storage = config.persistence === false ? undefined : (config.persistence ?? createIndexedDBStorage());
-    this.#syncInstance = this.#makeSyncInstance();
+    this.#writer = new StorageWriter(this.id, this.#storage, this.#logger);
+    this.#source = new SyncSource(this.id, this.#logger);
     if (config.initialData !== undefined) this.#receive(patchEntries(config.initialData, `createCollection("${this.id}").initialData`), false);
     // Destructuring works like the specification's hook: `const { insert, update } = collection`.
     this.insert = this.insert.bind(this);
@@ -388,15 +296,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     }
     if (drop.size === 0) return 0;
     this.#order = this.#order.filter((e) => !drop.has(e));
-    for (const e of drop) {
-      this.#entries.delete(e.tx.id);
-      this.#dirty.delete(e.tx.id);
-    }
-    const storage = this.#storage;
-    if (storage !== undefined) {
-      const ids = [...drop].map((e) => e.tx.id);
-      this.#writeChain = this.#writeChain.then(() => storage.remove(this.id, ids)).catch((error) => this.#storageFailed(error));
-    }
+    for (const e of drop) this.#entries.delete(e.tx.id);
+    this.#writer.remove([...drop].map((e) => e.tx.id));
     this.#transactionsChanged();
     return drop.size;
   }
@@ -413,7 +314,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
       const error = new TransactionsError(TransactionsErrorCode.Disposed, `Collection "${this.id}" was disposed before transaction ${entry.tx.id} settled`);
       for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
     }
-    await this.#writeChain; // every record dirtied before dispose has a flush scheduled on the chain
+    await this.#writer.idle(); // every record dirtied before dispose has a write scheduled
     if (this.#ownsStorage) await this.#storage?.close?.().catch(() => {});
   }
 
@@ -513,7 +414,6 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     for (const id of touched) this.#recompute(id);
     this.#dataChanged();
     this.#save(entry);
-    entry.saved = this.#flushScheduled;
     this.#transactionsChanged();
     if (tx.mutations.length === 0) {
       this.#dispatch(entry, "empty");
@@ -584,7 +484,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     const awaitSync = this.#mutationFn?.awaitSync;
     if (awaitSync !== undefined) {
       try {
-        await awaitSync({ changes, transaction: tx, sync: this.#syncInstance });
+        await awaitSync({ changes, transaction: tx, sync: this.#source.instance });
       } catch (thrown) {
         if (this.#disposed) return;
         const error = toError(thrown);
@@ -705,8 +605,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   /** Applies an update from the backend (`notify`: tell `awaitSync` listeners). */
   #receive(entries: Array<[string, T | null]>, notify: boolean): void {
     for (const [id, item] of entries) {
-      if (item === null) this.#server.delete(id);
-      else this.#server.set(id, item);
+      this.#source.set(id, item);
       if (!this.#parallel && this.#isLocked(id)) this.#held.set(id, item);
       else {
         this.#held.delete(id);
@@ -715,25 +614,13 @@ export class CollectionCore<T extends Item> implements Collection<T> {
       }
     }
     this.#dataChanged();
-    if (notify && this.#syncListeners.size > 0) {
-      const patch = Object.fromEntries(entries) as Record<string, T | null>;
-      for (const listener of [...this.#syncListeners]) {
-        try {
-          listener(patch);
-        } catch (error) {
-          this.#logger.error(`a sync listener of "${this.id}" threw`, error);
-        }
-      }
-    }
+    if (notify) this.#source.emit(entries);
   }
 
   #setSynced(id: string, item: T | null, alsoServer: boolean): void {
     if (item === null) this.#synced.delete(id);
     else this.#synced.set(id, item);
-    if (alsoServer) {
-      if (item === null) this.#server.delete(id);
-      else this.#server.set(id, item);
-    }
+    if (alsoServer) this.#source.set(id, item);
   }
 
   /** Applies held sync updates of `ids` that are no longer locked. */
@@ -797,48 +684,6 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     });
   }
 
-  #makeSyncInstance(): SyncInstance<T> {
-    const self = this;
-    return {
-      id: this.id,
-      getSyncedData: () => Object.fromEntries(self.#server) as Record<string, T>,
-      onUpdate(listener) {
-        self.#syncListeners.add(listener);
-        return () => void self.#syncListeners.delete(listener);
-      },
-      waitFor(predicate, options) {
-        return new Promise<void>((resolve, reject) => {
-          const signal = options?.signal;
-          if (signal?.aborted) return reject(toError(signal.reason ?? new Error("aborted")));
-          const check = (): boolean => {
-            try {
-              if (!predicate(Object.fromEntries(self.#server) as Record<string, T>)) return false;
-            } catch (error) {
-              cleanup();
-              reject(toError(error));
-              return true;
-            }
-            cleanup();
-            resolve();
-            return true;
-          };
-          const listener = () => void check();
-          const onAbort = () => {
-            cleanup();
-            reject(toError(signal?.reason ?? new Error("aborted")));
-          };
-          const cleanup = () => {
-            self.#syncListeners.delete(listener);
-            signal?.removeEventListener("abort", onAbort);
-          };
-          if (check()) return;
-          self.#syncListeners.add(listener);
-          signal?.addEventListener("abort", onAbort);
-        });
-      },
-    };
-  }
-
   // ── start-up: sync setup and recovery ──────────────────────────────────
 
   async #start(): Promise<void> {
@@ -870,15 +715,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   }
 
   async #recover(): Promise<void> {
-    const storage = this.#storage;
-    if (storage === undefined) return;
-    let records;
-    try {
-      records = await storage.load(this.id);
-    } catch (error) {
-      this.#storageFailed(error);
-      return;
-    }
+    if (!this.#writer.active) return;
+    const records = await this.#writer.load();
     if (this.#disposed) return;
     const recovered: Array<{ tx: Transaction; order: number }> = [];
     for (const record of records) {
@@ -942,29 +780,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   // ── storage ────────────────────────────────────────────────────────────
 
   #save(entry: Entry): void {
-    if (this.#storage === undefined || this.#disposed) return;
-    this.#dirty.set(entry.tx.id, entry);
-    this.#flushScheduled ??= this.#writeChain = this.#writeChain.then(() => this.#flushNow());
-  }
-
-  async #flushNow(): Promise<void> {
-    this.#flushScheduled = undefined;
-    const storage = this.#storage;
-    if (storage === undefined || this.#dirty.size === 0) return;
-    const records = [...this.#dirty.values()].map((e) => toRecord(this.id, e.tx, e.order));
-    this.#dirty.clear();
-    try {
-      await storage.save(records);
-    } catch (error) {
-      this.#storageFailed(error);
-    }
-  }
-
-  #storageFailed(error: unknown): void {
-    if (this.#storage === undefined) return;
-    this.#storage = undefined;
-    this.#dirty.clear();
-    this.#logger.error(`transaction storage of "${this.id}" failed; transactions are kept in memory only from now on`, error);
+    if (this.#disposed) return;
+    entry.saved = this.#writer.schedule(entry.tx.id, () => toRecord(this.id, entry.tx, entry.order));
   }
 
   #now(): Date {

@@ -5,7 +5,7 @@
  * reload. Usable against any backend.
  */
 export { createCollection, getTransactions, subscribeTransactions } from "./registry";
-export type { Collection, CollectionConfig, ItemChanges } from "./collection";
+export type { Collection, CollectionConfig, ItemChanges } from "./collection-types";
 export { createTestCollection } from "./test-collection";
 export type { SyncControl, TestCollectionOptions } from "./test-collection";
 export { getLockedObjects } from "./locks";

@@ -1,4 +1,5 @@
-import { CollectionCore, type Collection, type CollectionConfig } from "./collection";
+import { CollectionCore } from "./collection";
+import type { Collection, CollectionConfig } from "./collection-types";
 import type { Item, Transaction } from "./types";
 import { TransactionsError, TransactionsErrorCode } from "./errors";
 

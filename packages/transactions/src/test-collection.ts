@@ -1,4 +1,4 @@
-import type { Collection, CollectionConfig } from "./collection";
+import type { Collection, CollectionConfig } from "./collection-types";
 import { randomId } from "./environment";
 import { TransactionsError, TransactionsErrorCode } from "./errors";
 import { buildCollection } from "./registry";

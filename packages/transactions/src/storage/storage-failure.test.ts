@@ -20,7 +20,7 @@ describe("when persistence cannot be set up", () => {
     const c = createCollection({ sync: staticSync(uniqueId(), [{ id: "a", n: 1 }]), logger: log });
     live.push(c);
     await c.ready;
-    expect(errors.some((m) => /storage .* failed; .* memory only/.test(m))).toBe(true);
+    expect(errors.some((m) => /storage .* could not be set up; .* memory only/.test(m))).toBe(true);
     const tx = c.update("a", { n: 2 });
     expect((await c.whenSettled(tx)).state).toBe("completed");
     expect(c.data["a"]).toEqual({ id: "a", n: 2 });
