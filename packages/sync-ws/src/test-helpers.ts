@@ -18,13 +18,17 @@ export function makeEngine(server: { url: string }, config: Partial<SyncConfig> 
   return engine;
 }
 
-/** Resolves when `predicate()` holds, checking after each macrotask (real sockets need real I/O turns); fails after `turns`. */
-export async function eventually(predicate: () => boolean, what = "condition", turns = 2_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (predicate()) return;
+/**
+ * Resolves when `predicate()` holds, checking after each turn of the event
+ * loop (real sockets need real I/O turns); fails after `limitMs` of the
+ * monotonic clock (`performance.now`, which the fake timers here leave alone).
+ */
+export async function eventually(predicate: () => boolean, what = "condition", limitMs = 15_000): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`eventually: ${what} did not hold within ${limitMs} ms`);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  throw new Error(`eventually: ${what} never held`);
 }
 
 /** A todo entity. */
