@@ -19,8 +19,6 @@ function checkUpsert(type: unknown, id: unknown, entity: unknown): void {
 /** Thrown by a closed `StoreTx` (an async mutator kept running after its synchronous attempt). */
 export const CLOSED = Symbol("closed");
 
-const keyOf = (type: string, id: string) => `${type.length}:${type}${id}`;
-
 /**
  * A synchronous mutator's first run: reads the store through its own
  * buffered writes, writes nothing to the store itself (the client applies
@@ -29,8 +27,8 @@ const keyOf = (type: string, id: string) => `${type.length}:${type}${id}`;
  */
 export class StoreTx implements ClientMutatorTransaction {
   readonly #store: KalphiteStore<any>;
-  /** Buffered writes in order; `next` undefined = delete. */
-  readonly writes = new Map<string, { type: string; id: string; next: Entity | undefined }>();
+  /** Buffered writes, one per key, in the order of their last write; `next` undefined = delete. Mutators write a few entities: a list beats a map. */
+  readonly writes: { type: string; id: string; next: Entity | undefined }[] = [];
   open = true;
   constructor(
     store: KalphiteStore<any>,
@@ -39,53 +37,58 @@ export class StoreTx implements ClientMutatorTransaction {
   ) {
     this.#store = store;
   }
-  #check(): void {
-    if (!this.open) throw CLOSED;
+  #find(type: string, id: string): number {
+    const writes = this.writes;
+    for (let i = 0; i < writes.length; i++) if (writes[i]!.id === id && writes[i]!.type === type) return i;
+    return -1;
   }
   #read(type: string, id: string): Entity | undefined {
-    const w = this.writes.size === 0 ? undefined : this.writes.get(keyOf(type, id));
-    return w ? w.next : (this.#store.getById(type, id) as Entity | undefined);
+    const i = this.#find(type, id);
+    return i >= 0 ? this.writes[i]!.next : (this.#store.getById(type, id) as Entity | undefined);
   }
   #all(type: string): Entity[] {
     const out = new Map<string, Entity>();
     for (const e of this.#store.getByType(type) as readonly Entity[]) out.set(e.id, e);
-    for (const w of this.writes.values()) {
+    for (const w of this.writes) {
       if (w.type !== type) continue;
       if (w.next === undefined) out.delete(w.id);
       else out.set(w.id, w.next);
     }
     return [...out.values()].sort(byId);
   }
+  #write(type: string, id: string, next: Entity | undefined): void {
+    const i = this.#find(type, id);
+    if (i >= 0) this.writes.splice(i, 1);
+    this.writes.push({ type, id, next });
+  }
   get<T extends Entity = Entity>(type: string, id: string): Promise<T | undefined> {
-    this.#check();
+    if (!this.open) throw CLOSED;
     return Promise.resolve(this.#read(type, id) as T | undefined);
   }
   getByType<T extends Entity = Entity>(type: string): Promise<T[]> {
-    this.#check();
+    if (!this.open) throw CLOSED;
     return Promise.resolve(this.#all(type) as T[]);
   }
   query<T extends Entity = Entity>(type: string, predicate?: (entity: T) => boolean): Promise<T[]> {
-    this.#check();
+    if (!this.open) throw CLOSED;
     const all = this.#all(type) as T[];
     return Promise.resolve(predicate ? all.filter(predicate) : all);
   }
   upsert(type: string, id: string, entity: Record<string, unknown>): Promise<void> {
-    this.#check();
+    if (!this.open) throw CLOSED;
     checkUpsert(type, id, entity);
-    const key = keyOf(type, id);
-    // Re-inserted so the map keeps the order of last writes.
-    this.writes.delete(key);
-    this.writes.set(key, { type, id, next: { ...entity, id, type } as Entity });
-    return Promise.resolve();
+    this.#write(type, id, { ...entity, id, type } as Entity);
+    return RESOLVED;
   }
   delete(type: string, id: string): Promise<void> {
-    this.#check();
-    const key = keyOf(type, id);
-    this.writes.delete(key);
-    this.writes.set(key, { type, id, next: undefined });
-    return Promise.resolve();
+    if (!this.open) throw CLOSED;
+    this.#write(type, id, undefined);
+    return RESOLVED;
   }
 }
+
+/** One settled promise for every write: `await tx.upsert(…)` needs a thenable, not a new one each time. */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Reads and writes an `EntitySlice`. */
 export class SliceTx implements ClientMutatorTransaction {

@@ -120,8 +120,7 @@ interface Op {
   readonly args: unknown[];
   operationId: number | undefined;
   clientId: string | undefined;
-  /** Whole-store patches (paths `/<type>/<id>…`) of its current effect, and their inverse. */
-  patches: Patch[];
+  /** Whole-store patches (paths `/<type>/<id>…`) undoing its current effect (its effect itself is re-derived by re-running it). */
   inverse: Patch[];
   /** The server included it in a state we applied. */
   applied: boolean;
@@ -299,7 +298,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       return Promise.reject(new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `mutate.${name}: arguments must be JSON data`, { cause }));
     }
     return new Promise<void>((resolve, reject) => {
-      const op: Op = { name, args: copied, operationId: undefined, clientId: undefined, patches: [], inverse: [], applied: false, resolve, reject };
+      const op: Op = { name, args: copied, operationId: undefined, clientId: undefined, inverse: [], applied: false, resolve, reject };
       schedule(() => {
         if (runOnStore(op)) return;
         const slice = new EntitySlice(store);
@@ -314,7 +313,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
                 else collection.upsert(id, next);
               }
             });
-            accept(op, tx.patches as Patch[], tx.inversePatches as Patch[]);
+            accept(op, tx.inversePatches as Patch[]);
           } catch (error) {
             return reject(error);
           }
@@ -325,8 +324,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     });
   };
 
-  const accept = (op: Op, patches: Patch[], inverse: Patch[]) => {
-    op.patches = patches;
+  const accept = (op: Op, inverse: Patch[]) => {
     op.inverse = inverse;
     pending.push(op);
     send(op);
@@ -355,9 +353,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       Promise.resolve(value).catch(() => undefined);
       return false;
     }
-    const patches: Patch[] = [];
     const inverse: Patch[] = [];
-    const writes = [...tx.writes.values()];
+    const writes = tx.writes;
     try {
       const apply = () => {
         for (const { type, id, next } of writes) {
@@ -366,11 +363,9 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
           if (next === undefined) {
             if (prev === undefined) continue;
             store.getByType(type).delete(id);
-            patches.push({ op: "remove", path });
             inverse.push({ op: "add", path, value: prev });
           } else {
-            const stored = store.getByType(type).upsert(id, next);
-            patches.push({ op: prev === undefined ? "add" : "replace", path, value: stored });
+            store.getByType(type).upsert(id, next);
             inverse.push(prev === undefined ? { op: "remove", path } : { op: "replace", path, value: prev });
           }
         }
@@ -381,7 +376,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       op.reject(error);
       return true;
     }
-    accept(op, patches, inverse.reverse());
+    accept(op, inverse.length > 1 ? inverse.reverse() : inverse);
     return true;
   };
 
@@ -431,9 +426,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
     const record = (op: Op, outcome: Outcome) => {
       // A re-run that throws has no effect now; the server decides its fate.
-      const effect = outcome.ok ? slice.effect(outcome.journal) : { patches: [], inverse: [] };
-      op.patches = effect.patches;
-      op.inverse = effect.inverse;
+      op.inverse = outcome.ok ? slice.effect(outcome.journal).inverse : [];
     };
     const replay = (index: number): void | Promise<void> => {
       for (let i = index; i < keep.length; i++) {
