@@ -1,6 +1,18 @@
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { KalphiteStore, type ChangeRecord, type Entity, type TypedCollection } from "./index";
+import {
+  KalphiteStore,
+  type ApplyPatchesOptions,
+  type BaseEntity,
+  type ChangeBatch,
+  type ChangeRecord,
+  type ChangeSink,
+  type Entity,
+  type JsonPatchOperation,
+  type LoadResult,
+  type StoreTransactionResult,
+  type TypedCollection,
+} from "./index";
 
 const Todo = z.object({ id: z.string(), type: z.literal("todo"), title: z.string(), completed: z.boolean(), updatedAt: z.number() });
 const Note = z.object({ id: z.string(), type: z.literal("note"), body: z.string(), updatedAt: z.number() });
@@ -50,5 +62,26 @@ describe("store types are inferred from the schema", () => {
     expectTypeOf(loose.getByType("anything")).toEqualTypeOf<TypedCollection<Entity>>();
     const typed = KalphiteStore<Todo | Note>();
     expectTypeOf(typed.todo).toEqualTypeOf<TypedCollection<Todo>>();
+  });
+});
+
+describe("batches, transactions and patches are typed", () => {
+  const store = KalphiteStore(z.discriminatedUnion("type", [Todo, Note]));
+
+  it("transaction returns fn's result with patches and the batch id", () => {
+    const r = store.transaction(() => store.todo.length, { meta: { cursor: "1" } });
+    expectTypeOf(r).toEqualTypeOf<StoreTransactionResult<number>>();
+    expectTypeOf(r.patches).toEqualTypeOf<JsonPatchOperation[]>();
+    expectTypeOf(store.batch(() => "x", { meta: {} })).toEqualTypeOf<string>();
+    expectTypeOf(store.loadEntities([], { onInvalid: "skip" })).toEqualTypeOf<LoadResult>();
+    expectTypeOf(store.applyPatches).parameter(1).toEqualTypeOf<ApplyPatchesOptions | undefined>();
+    // @ts-expect-error -- loads cannot be patched in
+    store.applyPatches([], { origin: "load" });
+    // @ts-expect-error -- not an operation
+    store.applyPatches([{ op: "merge", path: "/todo/a" }]);
+  });
+
+  it("the sink contract", () => {
+    expectTypeOf<ChangeSink["scheduleBatch"]>().toEqualTypeOf<((batch: ChangeBatch<BaseEntity>) => void) | undefined>();
   });
 });
