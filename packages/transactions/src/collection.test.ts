@@ -66,6 +66,7 @@ describe("createCollection", () => {
     expect(() => createCollection({ sync: staticSync(uniqueId()), strategy: { type: "random" as never } })).toThrow(/strategy/);
     expect(() => createCollection({ sync: staticSync(uniqueId()), retry: { retries: -1 } })).toThrow(/retries/);
     expect(() => createCollection({ sync: staticSync(uniqueId()), mutationFn: {} as never })).toThrow(/persist/);
+    expect(() => createCollection({ sync: staticSync(uniqueId()), persistence: true as never })).toThrow(/TransactionStorage/);
   });
 
   it("rejects ready and logs when setup fails, and keeps working locally", async () => {

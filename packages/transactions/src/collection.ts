@@ -34,9 +34,9 @@ interface Entry {
   seq: number;
   /** Creation order as stored (ties of created_at). */
   order: number;
-  /** Unfinished transactions this one waits for (ordered strategy). */
-  /** Unfinished transactions it waits for (created on first use: most have none). */
+  /** Unfinished transactions it waits for, ordered strategy (created on first use: most have none). */
   deps: Set<Entry> | undefined;
+  /** Transactions waiting for this one. */
   dependents: Set<Entry> | undefined;
   /** Failed attempts that count against the retry budget (offline failures do not). */
   countedFailures: number;
@@ -93,8 +93,6 @@ export class CollectionCore<T extends Item> implements Collection<T> {
   #txNotifyScheduled = false;
   readonly #onTransactionsChanged: () => void;
 
-
-
   constructor(config: CollectionConfig<T>, hooks: { onDispose: () => void; onTransactionsChanged: () => void }) {
     if (config === null || typeof config !== "object" || config.sync === null || typeof config.sync !== "object") {
       throw new TransactionsError(TransactionsErrorCode.InvalidConfig, "createCollection needs { sync: { id, setup } }");
@@ -107,6 +105,13 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     }
     if (config.mutationFn !== undefined && typeof config.mutationFn?.persist !== "function") {
       throw new TransactionsError(TransactionsErrorCode.InvalidConfig, `createCollection("${config.sync.id}"): mutationFn.persist must be a function`);
+    }
+    const p = config.persistence;
+    if (p !== undefined && p !== false && (p === null || typeof p !== "object" || typeof p.load !== "function" || typeof p.save !== "function" || typeof p.remove !== "function")) {
+      throw new TransactionsError(
+        TransactionsErrorCode.InvalidConfig,
+        `createCollection("${config.sync.id}"): persistence must be false or a TransactionStorage ({ load, save, remove })`,
+      );
     }
     const strategy = config.strategy ?? { type: "ordered" };
     if (strategy.type !== "ordered" && strategy.type !== "parallel") {

@@ -21,7 +21,13 @@ let storage: SyncStorage;
 let server: OperationSyncServer;
 beforeAll(async () => {
   storage = await createPGliteSyncStorage();
-  server = await createOperationSyncServer({ schema: { todo: todoSchema }, storage });
+  server = await createOperationSyncServer({
+    schema: { todo: todoSchema },
+    storage,
+    mutators: {
+      addTodo: async (tx, id: string, title: string) => tx.upsert("todo", id, { title: `${title} (server)`, done: false }),
+    },
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -107,6 +113,28 @@ describe("createKalphiteSync", () => {
     await engine.connect();
     expect((await todos.whenSettled(t2)).state).toBe("completed");
     expect(todos.data[id]?.title).toBe("second");
+  });
+
+  it("maps transactions to named operations with toOperations", async () => {
+    const engine = new ModernSyncEngine({ baseUrl: server.url, clientId: uniqueId("named"), userId: "ada", pullInterval: 0 });
+    engines.push(engine);
+    const store = createKalphiteStore<Todo>();
+    const { sync, mutationFn } = createKalphiteSync<Todo>({
+      engine,
+      store,
+      entityType: "todo",
+      id: uniqueId("named-todos"),
+      toOperations: ({ changes }) => Object.entries(changes).map(([id, c]) => ({ name: "addTodo", args: [id, c?.["title"]] })),
+    });
+    await engine.connect();
+    const todos = createCollection<Todo>({ sync, mutationFn, persistence: false });
+    collections.push(todos);
+    await todos.ready;
+    const id = uniqueId("n");
+    const tx = todos.insert(todo(id, "named"));
+    expect(todos.data[id]?.title).toBe("named");
+    expect((await todos.whenSettled(tx)).state).toBe("completed");
+    expect(todos.data[id]?.title).toBe("named (server)"); // the server's mutator decided
   });
 
   it("refuses bad options", () => {

@@ -45,6 +45,9 @@ interface Tracked {
 }
 
 interface Tracker {
+  /** The operations, as pushed. */
+  readonly raw: KalphiteOperation[];
+  /** Their progress, index by index. */
   readonly ops: Tracked[];
   /** Called whenever one of its operations settles. */
   changed?: () => void;
@@ -168,15 +171,16 @@ export function createKalphiteSync<TEntity extends BaseEntity & { [key: string]:
     async persist({ transaction, changes }) {
       let tracker = trackers.get(transaction.id);
       if (tracker === undefined) {
-        const ops = toOperations({ transaction, changes });
-        tracker = { ops: ops.map((op) => ({ name: op.name, key: JSON.stringify(op.args), state: "queued" as const })) };
+        const raw = toOperations({ transaction, changes });
+        if (!Array.isArray(raw) || raw.some((op) => typeof op?.name !== "string" || !Array.isArray(op.args))) {
+          throw new NonRetriableError("createKalphiteSync: toOperations must return an array of { name, args }");
+        }
+        tracker = { raw, ops: raw.map((op) => ({ name: op.name, key: JSON.stringify(op.args), state: "queued" as const })) };
         trackers.set(transaction.id, tracker);
-        (tracker as Tracker & { raw?: KalphiteOperation[] }).raw = ops;
       }
-      const raw = (tracker as Tracker & { raw?: KalphiteOperation[] }).raw ?? [];
       for (const [i, op] of tracker.ops.entries()) {
         if (op.state !== "queued") continue;
-        const operation = raw[i]!;
+        const operation = tracker.raw[i]!;
         // Rejects for bad arguments (never retriable), a full queue or failed storage (retried).
         try {
           await engine.executeOperation(operation.name, operation.args as unknown[]);
