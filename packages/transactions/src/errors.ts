@@ -14,8 +14,6 @@ export const TransactionsErrorCode = {
   InvalidTransition: "INVALID_TRANSITION",
   /** The transaction failed because a transaction it was queued behind failed. */
   DependencyFailed: "DEPENDENCY_FAILED",
-  /** A persist did not succeed within the retry budget. */
-  PersistFailed: "PERSIST_FAILED",
   /** The page closed (or the process stopped) while a persist was running. */
   Interrupted: "INTERRUPTED",
   /** The collection was disposed. */
