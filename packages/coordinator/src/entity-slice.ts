@@ -71,7 +71,7 @@ export class EntitySlice {
     for (const entity of this.#store.getByType(type) as readonly Entity[]) this.load(type, entity.id);
   }
 
-  /** Loads everything in the store (for a full-state reset). */
+  /** Loads everything in the store. */
   loadAll(): void {
     for (const type of this.#store.types() as string[]) this.loadType(type);
   }
@@ -187,8 +187,11 @@ export class EntitySlice {
     return out;
   }
 
-  /** Replaces every loaded type's entities with nothing (a full-state reset starts from an empty document). */
-  clearLoaded(): void {
-    for (const type of this.#loaded.keys()) setOwn(this.#doc, type, {});
+  /** Removes every entity of `types` (load them whole first, so the removals reach the store). */
+  clearTypes(types: Iterable<string>): void {
+    for (const type of types) {
+      this.#ids(type);
+      setOwn(this.#doc, type, {});
+    }
   }
 }

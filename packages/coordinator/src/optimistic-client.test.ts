@@ -214,9 +214,9 @@ describe("createOptimisticClient", () => {
     await expect(rename).rejects.toMatchObject({ code: "REJECTED" });
   });
 
-  it("deletions and full-state resets from the server", async () => {
+  it("deletions and full-state resets from the server (a reset replaces the types it names)", async () => {
     const { store, engine, client } = setup();
-    store.loadEntities([{ id: "t1", type: "todo", title: "a", done: true } as Entity, { id: "t2", type: "todo", title: "b", done: false } as Entity]);
+    store.loadEntities([{ id: "t1", type: "todo", title: "a", done: true } as Entity, { id: "t2", type: "todo", title: "b", done: false } as Entity, { id: "d", type: "draft" } as Entity]);
     void silence(client.mutate.removeDone());
     await client.whenIdle();
     expect(store.getByType("todo").map((t) => t.id)).toEqual(["t2"]);
@@ -229,6 +229,7 @@ describe("createOptimisticClient", () => {
     await client.whenIdle();
     expect(store.getByType("todo").map((t) => t.id).sort()).toEqual(["t3", "t9"]);
     expect(store.getById("note", "n")).toBeDefined();
+    expect(store.getById("draft", "d")).toBeDefined();
   });
 
   it("an operation the engine cannot queue is rolled back and its promise rejects with the engine's error", async () => {

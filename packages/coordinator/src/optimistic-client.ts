@@ -51,7 +51,7 @@ export interface OptimisticEngine {
   executeOperation(name: string, args: any[]): Promise<unknown>;
   /** Operations sent and not yet confirmed, with their ids. */
   getPendingOperations(): ReadonlyArray<{ id: number; name: string; clientId?: string }>;
-  /** Server state: entities, deletions, the operations it includes (`operations`), `reset` for a full state. */
+  /** Server state: entities, deletions, the operations it includes (`operations`), `reset` for a full state (replaces every entity of the types it names). */
   onStatePatch(handler: (patch: EnginePatch) => void): unknown;
   /** The server refused an operation (final). */
   onOperationFailed(handler: (data: { operation: { id: number; name?: string; clientId?: string }; error: string }) => void): unknown;
@@ -231,13 +231,16 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   /** Sent operations in send order; those before `unclaimedHead` have an id (or none is coming). */
   let sentOrder: Op[] = [];
   let unclaimedHead = 0;
-  const claimIds = (extra: ReadonlyArray<{ id: number; name?: string; clientId?: string }> = []) => {
+  /** Skips the claimed head of `sentOrder`; true when every sent operation is claimed. */
+  const skipClaimed = (): boolean => {
     while (unclaimedHead < sentOrder.length && (sentOrder[unclaimedHead]!.operationId !== undefined || sentOrder[unclaimedHead]!.unsent)) unclaimedHead++;
-    if (unclaimedHead >= sentOrder.length) {
-      sentOrder = [];
-      unclaimedHead = 0;
-      return;
-    }
+    if (unclaimedHead < sentOrder.length) return false;
+    sentOrder = [];
+    unclaimedHead = 0;
+    return true;
+  };
+  const claimIds = (extra: ReadonlyArray<{ id: number; name?: string; clientId?: string }> = []) => {
+    if (skipClaimed()) return;
     const known = new Map<number, { id: number; name?: string; clientId?: string }>();
     for (const o of engine.getPendingOperations()) if (o.id > lastClaimed) known.set(o.id, o);
     for (const o of extra) if (o.id > lastClaimed) known.set(o.id, o);
@@ -278,6 +281,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
         if (typeof id === "number") {
           op.operationId = id;
           lastClaimed = Math.max(lastClaimed, id);
+          skipClaimed();
         } else claimIds();
       },
       (error: unknown) => {
@@ -406,8 +410,13 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
     if (patch) {
       if (patch.reset) {
-        slice.loadAll();
-        slice.clearLoaded();
+        // A full state replaces every entity of the types it names; the engine lists as deletions what
+        // it knew and the server no longer has. Types it does not name (local-only data) are left alone.
+        const types = new Set<string>();
+        for (const e of patch.entities ?? []) types.add(e.type);
+        for (const d of patch.deleted ?? []) types.add(d.entityType);
+        for (const type of types) slice.loadType(type);
+        slice.clearTypes(types);
       }
       for (const d of patch.deleted ?? []) slice.set(d.entityType, d.entityId, undefined);
       for (const e of patch.entities ?? []) slice.set(e.type, e.id, e);
