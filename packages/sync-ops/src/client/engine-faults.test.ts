@@ -299,6 +299,23 @@ describe("pulling", () => {
     expect(e.getPendingOperations()).toEqual([]);
   });
 
+  it("does not back off when a notification confirmed the batch before the push answer came", async () => {
+    const e = make({ notificationUrl: "ws://sync.test/sync/notify", WebSocket: FakeSocket });
+    const errors: unknown[] = [];
+    e.on("error", (err) => errors.push(err));
+    await e.connect();
+    const ok = http.push;
+    http.push = (url, body, o) => {
+      for (const op of body.operations) FakeSocket.sockets[0]?.notify({ type: "operation_confirmed", payload: { operationId: op.id, clientId: "c1", success: true, serverTimestamp: 1 }, timestamp: 1 });
+      return ok(url, body, o);
+    };
+    await e.executeOperation("first", []);
+    await e.executeOperation("second", []);
+    expect(http.pushes()).toHaveLength(2);
+    expect(errors).toEqual([]);
+    expect(e.getPendingOperations()).toEqual([]);
+  });
+
   it("pulls every pullInterval while connected, and stops after disconnect", async () => {
     const e = make({ pullInterval: 1000 });
     await e.connect();

@@ -423,9 +423,9 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
       this.#pushAttempt = 0;
       if ((batch.at(-1) as QueueEntry).op.id >= this.#probeUntil) this.#batchLimit = this.#c.batchSize;
       this.#transition("request-ok");
-      const settledBefore = batch.filter((e) => e.settled).length;
       this.#handleConfirmations(response.confirmations);
-      let progressed = batch.filter((e) => e.settled).length > settledBefore;
+      // Settled by this answer, or already by an operation_confirmed notification or a pull that overtook it.
+      let progressed = batch.some((e) => e.settled);
       const gap = response.gaps?.find((g) => g.clientId === this.#c.clientId);
       const first = this.#queue.entries()[0];
       if (gap && first && gap.expectedOperationId < first.op.id) {
