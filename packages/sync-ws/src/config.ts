@@ -1,6 +1,8 @@
 import { WebSocket as NodeWebSocket } from "ws";
 import { SyncError, SyncErrorCode } from "./errors";
+import { FrontendDatabase } from "@kalphite/pglite";
 import { createMemorySyncStorage } from "./storage/memory-storage";
+import { createPGliteSyncStorage, type PGliteLike } from "./storage/pglite-storage";
 import type { SyncStateStorage } from "./storage/state-storage";
 import type { ConflictResolution, ConflictStrategy, SyncConfig, SyncTimers, WebSocketConstructor } from "./types";
 
@@ -69,12 +71,12 @@ export function resolveSyncConfig(config: SyncConfig): ResolvedSyncConfig {
   }
   const resolver = config.conflictResolution?.resolver;
   if (resolver !== undefined && typeof resolver !== "function") throw invalid("conflictResolution.resolver must be a function");
-  const storage = config.storage ?? createMemorySyncStorage();
-  if (typeof storage.load !== "function" || typeof storage.write !== "function") throw invalid("storage must have load(scope) and write(scope, write)");
-  const timers = config.timers ?? systemTimers;
-  if (typeof timers.setTimeout !== "function" || typeof timers.clearTimeout !== "function" || typeof timers.now !== "function") {
-    throw invalid("timers must have setTimeout, clearTimeout and now");
+  const storage = resolveStorage(config.storage);
+  const given = config.timers;
+  if (given !== undefined && (typeof given.setTimeout !== "function" || typeof given.clearTimeout !== "function" || (given.now !== undefined && typeof given.now !== "function"))) {
+    throw invalid("timers must have setTimeout and clearTimeout (and optionally now)");
   }
+  const timers: SyncTimers = given === undefined ? systemTimers : { setTimeout: given.setTimeout.bind(given), clearTimeout: given.clearTimeout.bind(given), now: given.now?.bind(given) ?? (() => Date.now()) };
   const WebSocketImpl = config.WebSocket ?? (NodeWebSocket as unknown as WebSocketConstructor);
   if (typeof WebSocketImpl !== "function") throw invalid("WebSocket must be a constructor");
   const random = config.random ?? Math.random;
@@ -99,6 +101,19 @@ export function resolveSyncConfig(config: SyncConfig): ResolvedSyncConfig {
     connectTimeout: count(config.connectTimeout, "connectTimeout", SYNC_DEFAULTS.connectTimeout, 1),
     random,
   };
+}
+
+/**
+ * The storage option: a `SyncStateStorage`, `"memory"`, or a PGlite database
+ * (a `FrontendDatabase` or a `PGlite` instance) wrapped by `createPGliteSyncStorage`.
+ */
+function resolveStorage(storage: SyncConfig["storage"]): SyncStateStorage {
+  if (storage === undefined || storage === "memory") return createMemorySyncStorage();
+  if (storage instanceof FrontendDatabase) return createPGliteSyncStorage(storage);
+  const s = storage as Partial<SyncStateStorage & PGliteLike> | null;
+  if (typeof s?.load === "function" && typeof s.write === "function") return storage as SyncStateStorage;
+  if (typeof s?.query === "function" && typeof s.exec === "function" && typeof s.transaction === "function") return createPGliteSyncStorage(storage as PGliteLike);
+  throw invalid('storage must be a SyncStateStorage ({ load, write }), "memory", a FrontendDatabase or a PGlite instance');
 }
 
 /** Checks `wsUrl` when it is used: a `ws:` or `wss:` URL. */

@@ -247,6 +247,17 @@ describe("NetworkSyncEngine: the connection state machine (fake socket, fake tim
 });
 
 describe("NetworkSyncEngine: input and identity", () => {
+  it("takes timers without now, and storage as \"memory\"", async () => {
+    const e = engine({ timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as never) }, storage: "memory" });
+    const connected = e.connect();
+    await tick();
+    last().accept();
+    await connected;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(last().sentOf("heartbeat")).toHaveLength(1);
+    expect(() => engine({ storage: {} as never })).toThrow(/storage must be/);
+  });
+
   it("rejects bad config with INVALID_CONFIG naming the option", () => {
     expect(() => new NetworkSyncEngine({ wsUrl: "ws://x", roomId: "", userId: "u" })).toThrow(/roomId/);
     expect(() => new NetworkSyncEngine({ wsUrl: "ws://x", roomId: "r", userId: "u", reconnectAttempts: -1 })).toThrow(/reconnectAttempts/);

@@ -10,6 +10,7 @@ export { joinVersions, localVersion, compareStamps } from "./version";
 export type { EntityVersion, JoinResult, LocalWrite } from "./version";
 export { createMemorySyncStorage } from "./storage/memory-storage";
 export { createPGliteSyncStorage } from "./storage/pglite-storage";
+export type { PGliteLike } from "./storage/pglite-storage";
 export type { PersistedSyncState, SyncStateStorage, SyncStateWrite } from "./storage/state-storage";
 export { PROTOCOL_VERSION, clientFrameSchema, serverFrameSchema } from "./protocol";
 export type { ClientFrame, ServerFrame, ServerChange, AckOutcome } from "./protocol";
@@ -29,6 +30,7 @@ export type {
   SyncConfig,
   SyncMessage,
   SyncTimers,
+  SyncTimersOption,
   VectorClock,
   WebSocketConstructor,
   WebSocketLike,

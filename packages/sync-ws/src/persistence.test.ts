@@ -109,7 +109,8 @@ describe("durability across restarts", () => {
       // The process restarts: a new database object on the same directory, a new engine.
       db = new FrontendDatabase({ dbName: dbDir });
       await db.init();
-      const restarted = makeEngine(server, { userId: "ada", storage: createPGliteSyncStorage(db) });
+      // The database itself is accepted as the storage (wrapped by createPGliteSyncStorage).
+      const restarted = makeEngine(server, { userId: "ada", storage: db });
       await restarted.init();
       expect(restarted.getClientId()).toBe(clientId);
       expect(restarted.getOfflineQueueSize()).toBe(2);
@@ -128,8 +129,8 @@ describe("durability across restarts", () => {
       const seq = restarted.getServerSequence();
       await restarted.disconnect();
       await db.close();
+      // A database not yet initialised is initialised on first use.
       db = new FrontendDatabase({ dbName: dbDir });
-      await db.init();
       const again = makeEngine(server, { userId: "ada", storage: createPGliteSyncStorage(db) });
       await again.init();
       expect(again.getServerSequence()).toBe(seq);

@@ -1,5 +1,7 @@
 import type { Entity, EntityId } from "@kalphite/store";
 import type { SyncError } from "./errors";
+import type { FrontendDatabase } from "@kalphite/pglite";
+import type { PGliteLike } from "./storage/pglite-storage";
 import type { SyncStateStorage } from "./storage/state-storage";
 
 /** A vector clock: for each replica (`clientId`), how many of its changes this version includes. */
@@ -151,9 +153,12 @@ export type ConnectionStatus = "connected" | "connecting" | "disconnected";
 export interface SyncTimers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-  /** ms since the epoch. */
+  /** ms since the epoch. @default Date.now */
   now(): number;
 }
+
+/** The `timers` option: `now` may be left out (then `Date.now`). */
+export type SyncTimersOption = Omit<SyncTimers, "now"> & { now?: () => number };
 
 /** The subset of the WHATWG `WebSocket` the client uses (`ws` and browsers both fit). */
 export interface WebSocketLike {
@@ -197,9 +202,14 @@ export interface SyncConfig {
   /** The WebSocket implementation. @default `ws`'s WebSocket */
   WebSocket?: WebSocketConstructor;
   /** @default the global timers and `Date.now` (read at each call, so fake timers apply) */
-  timers?: SyncTimers;
-  /** Where the offline queue, the clocks, the cursor and the clientId live. @default in memory */
-  storage?: SyncStateStorage;
+  timers?: SyncTimersOption;
+  /**
+   * Where the offline queue, the clocks, the cursor and the clientId live: a
+   * `SyncStateStorage`, `"memory"`, or a PGlite database (a `FrontendDatabase`
+   * or a `PGlite` instance, wrapped by `createPGliteSyncStorage`) so they survive a restart.
+   * @default "memory"
+   */
+  storage?: SyncStateStorage | FrontendDatabase | PGliteLike | "memory";
   /** Most queued (unacknowledged) changes; one more is refused with `QUEUE_FULL`. @default 10000 */
   maxQueueSize?: number;
   /** First reconnect delay, ms (doubles each attempt, plus up to 25 % jitter). @default 500 */

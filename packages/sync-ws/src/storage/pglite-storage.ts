@@ -1,4 +1,4 @@
-import type { FrontendDatabase } from "@kalphite/pglite";
+import { FrontendDatabase } from "@kalphite/pglite";
 import { SyncError, SyncErrorCode, describeError } from "../errors";
 import type { ChangeMessage } from "../types";
 import type { EntityVersion } from "../version";
@@ -18,34 +18,42 @@ CREATE TABLE IF NOT EXISTS kalphite_sync_client_queue (
 
 const key = (value: string) => JSON.stringify(value);
 
+/** The part of a PGlite instance the storage uses (a `PGlite`, or a transaction-capable twin). */
+export interface PGliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+  transaction<T>(fn: (tx: { query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T>;
+}
+
 /**
- * A `SyncStateStorage` in a `FrontendDatabase` (PGlite, layer 3): the queue,
- * the clocks, the cursor and the clientId survive a restart when the
- * database is on disk (or in IndexedDB). It adds three tables
- * (`kalphite_sync_client_*`) on first use and may share the database the
- * store is flushed to. The database must be `init()`ed before the engine
- * uses it; closing it is the caller's job.
+ * A `SyncStateStorage` in PGlite: a `FrontendDatabase` from
+ * `@kalphite/pglite` (layer 3; `init()`ed on first use if it is not yet) or
+ * a `PGlite` instance. The queue, the clocks, the cursor and the clientId
+ * survive a restart when the database is on disk (or in IndexedDB). It adds
+ * three tables (`kalphite_sync_client_*`) on first use and may share the
+ * database the store is flushed to. Closing the database is the caller's job.
  *
  * @example
  * const db = new FrontendDatabase({ dbName: "./data/app" });
- * await db.init();
  * const engine = new NetworkSyncEngine({ wsUrl, roomId, userId, storage: createPGliteSyncStorage(db) });
  */
-export function createPGliteSyncStorage(database: FrontendDatabase): SyncStateStorage {
+export function createPGliteSyncStorage(database: FrontendDatabase | PGliteLike): SyncStateStorage {
   let ready: Promise<void> | undefined;
-  const pg = () => database.pglite;
+  const isDatabase = database instanceof FrontendDatabase;
+  const name = isDatabase ? database.dbName : "PGlite";
+  const pg = (): PGliteLike => (isDatabase ? (database.pglite as unknown as PGliteLike) : database);
   const prepare = () => {
-    ready ??= pg()
-      .exec(SCHEMA)
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        ready = undefined;
-        throw error;
-      });
+    ready ??= (async () => {
+      if (isDatabase && (database.state === "created" || database.state === "opening")) await database.init();
+      await pg().exec(SCHEMA);
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
     return ready;
   };
   const fail = (what: string, error: unknown) =>
-    new SyncError(SyncErrorCode.StorageFailed, `PGlite sync storage (${database.dbName}): ${what} failed: ${describeError(error)}`, { cause: error });
+    new SyncError(SyncErrorCode.StorageFailed, `PGlite sync storage (${name}): ${what} failed: ${describeError(error)}`, { cause: error });
 
   return {
     async load(name): Promise<PersistedSyncState> {
