@@ -25,7 +25,10 @@ function changed(): void {
   });
 }
 
-/** Builds a collection that is not registered (a new instance whatever its id). */
+/**
+ * Builds a new collection whatever its id. With `register`, it becomes the
+ * instance for its id (`createCollection` returns it; an older one is disposed).
+ */
 export function buildCollection<T extends Item>(config: CollectionConfig<T>, register: boolean): Collection<T> {
   let instance: CollectionCore<T> | undefined = undefined;
   instance = new CollectionCore<T>(config, {

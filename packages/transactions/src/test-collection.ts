@@ -1,5 +1,5 @@
 import type { Collection, CollectionConfig } from "./collection-types";
-import { randomId } from "./environment";
+import { randomId, systemTimers } from "./environment";
 import { TransactionsError, TransactionsErrorCode } from "./errors";
 import { buildCollection } from "./registry";
 import type { Item, MutationFn, OnlineStatus, SyncConfig, SyncData, Transaction, TransactionChanges } from "./types";
@@ -90,7 +90,7 @@ export function createTestCollection<T extends Item = Item>(
     new Promise((resolve, reject) => {
       const failure = failures.shift();
       const finish = () => (failure === undefined ? resolve() : reject(failure));
-      if (delay > 0) setTimeout(finish, delay);
+      if (delay > 0) (options.timers ?? systemTimers).setTimeout(finish, delay);
       else queueMicrotask(finish);
     });
 
