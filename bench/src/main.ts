@@ -15,6 +15,7 @@ import { pgliteGroup } from "./groups/pglite";
 import { startupGroup } from "./groups/startup";
 import { transactionsGroup } from "./groups/transactions";
 import { storeGroup } from "./groups/store";
+import { syncOpsGroup } from "./groups/sync-ops";
 import { syncWsGroup } from "./groups/sync-ws";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
@@ -25,6 +26,7 @@ const GROUPS: Record<string, GroupFactory> = {
   pglite: pgliteGroup,
   live: liveGroup,
   startup: startupGroup,
+  "sync-ops": syncOpsGroup,
   transactions: transactionsGroup,
   "sync-ws": syncWsGroup,
   coordinator: coordinatorGroup,
