@@ -1,10 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { TodoError, TodoErrorCode, describeError } from "./errors";
+import { endpointOf, lockDirOf } from "./lock-path";
+
+export { endpointOf, lockDirOf } from "./lock-path";
 
 /**
  * How long a lock directory without a listening holder counts as "being set
@@ -42,28 +44,6 @@ export interface DataDirLock {
 export type Acquired =
   | { readonly held: true; readonly lock: DataDirLock }
   | { readonly held: false; readonly endpoint: string; readonly pid: number | undefined };
-
-/**
- * The lock directory of `dataDir`: a hidden sibling, `.<name>.kalphite-todo-lock`.
- * Not inside the data directory, because `import` swaps that whole directory.
- */
-export function lockDirOf(dataDir: string): string {
-  return join(dirname(dataDir), `.${basename(dataDir)}.kalphite-todo-lock`);
-}
-
-/**
- * The socket path of a lock directory: `socket` inside it (mode 0700, so
- * only the user can connect), or, when that path is too long for a Unix
- * socket, a file in a private per-user directory under the temp directory.
- */
-export function endpointOf(lockDir: string): string {
-  const hash = createHash("sha256").update(lockDir).digest("hex").slice(0, 24);
-  if (process.platform === "win32") return `\\\\.\\pipe\\kalphite-todo-${hash}`;
-  const inside = join(lockDir, "socket");
-  if (Buffer.byteLength(inside) <= 100) return inside;
-  const uid = process.getuid?.() ?? 0;
-  return join(tmpdir(), `kalphite-todo-${uid}`, `${hash}.sock`);
-}
 
 function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -6,7 +6,8 @@ import { acquireDataDir } from "./lock";
 import { openData, prepareDataDir, resolveDataDir, type OpenData } from "./open";
 import { createProgram } from "./program";
 import type { GlobalOptions, Runtime } from "./runtime";
-import { CommandServer, FORWARDED_ENV, Gate, forwardCommand, type ClientIO, type CommandRequest } from "./serve";
+import { CommandServer, Gate, forwardCommand, requestFor, type ClientIO, type CommandRequest } from "./serve";
+import { guardStdout, writeOut } from "./stdout";
 
 function terminalColumns(env: NodeJS.ProcessEnv): number {
   const fromEnv = Number.parseInt(env["COLUMNS"] ?? "", 10);
@@ -95,27 +96,6 @@ export async function runServed(request: CommandRequest, io: ClientIO, opened: P
 }
 
 const RETRY = Symbol("retry");
-
-let stdoutClosed = false;
-/**
- * Writes to stdout unless its reader went away: `kalphite-todo list | head -3`
- * closes the pipe early, and the rest of the output is dropped quietly (the
- * command still finishes and saves), instead of an EPIPE stack trace.
- */
-function writeOut(text: string): void {
-  if (!stdoutClosed) process.stdout.write(text);
-}
-
-function guardStdout(): void {
-  if (process.stdout.listenerCount("error") > 0) return;
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") {
-      stdoutClosed = true;
-      return;
-    }
-    throw error;
-  });
-}
 
 /**
  * Runs `kalphite-todo` with `argv` (without `node` and the script) and
@@ -237,17 +217,7 @@ async function attemptMain(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 async function forward(endpoint: string, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | typeof RETRY> {
-  const forwardedEnv: Record<string, string> = {};
-  for (const key of FORWARDED_ENV) if (env[key] !== undefined) forwardedEnv[key] = env[key];
-  const request: CommandRequest = {
-    v: 1,
-    argv: [...argv],
-    cwd: process.cwd(),
-    env: forwardedEnv,
-    stdoutIsTTY: process.stdout.isTTY === true,
-    interactive: interactive(),
-    columns: terminalColumns(env),
-  };
+  const request = requestFor(argv, env);
   const outcome = await forwardCommand(endpoint, request, {
     out: writeOut,
     err: (text) => process.stderr.write(text),

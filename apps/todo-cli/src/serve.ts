@@ -43,6 +43,22 @@ export type ClientMessage = { readonly t: "answer"; readonly yes: boolean };
 /** The environment variables a served command sees from its client. */
 export const FORWARDED_ENV = ["KALPHITE_TODO_NOW", "NO_COLOR", "FORCE_COLOR", "TERM", "COLUMNS"] as const;
 
+/** The request this process sends for `argv`: its working directory, environment, terminal. */
+export function requestFor(argv: readonly string[], env: NodeJS.ProcessEnv): CommandRequest {
+  const forwarded: Record<string, string> = {};
+  for (const key of FORWARDED_ENV) if (env[key] !== undefined) forwarded[key] = env[key];
+  const fromEnv = Number.parseInt(env["COLUMNS"] ?? "", 10);
+  return {
+    v: 1,
+    argv: [...argv],
+    cwd: process.cwd(),
+    env: forwarded,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    columns: process.stdout.columns || (fromEnv > 0 ? fromEnv : 80),
+  };
+}
+
 /**
  * One command at a time against the open data: the shell's lines, the
  * holder's own command and served commands queue here, so no command sees
@@ -114,6 +130,9 @@ export class CommandServer {
       // The client went away (Ctrl-C, killed): its command still completes here.
     });
     const lines = createInterface({ input: socket, crlfDelay: Infinity });
+    lines.on("error", () => {
+      // readline re-emits the socket's errors: handled above.
+    });
     let started = false;
     const answers: Array<(yes: boolean) => void> = [];
     socket.on("close", () => {
@@ -215,6 +234,9 @@ export function forwardCommand(endpoint: string, request: CommandRequest, io: Fo
       finish({ kind: "done", code: 1 });
     });
     const lines = createInterface({ input: socket, crlfDelay: Infinity });
+    lines.on("error", () => {
+      // readline re-emits the socket's errors (ECONNREFUSED from a dead holder): reported through "close".
+    });
     lines.on("line", (line) => {
       let message: ServerMessage;
       try {

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { maxRatio } from "../harness/targets";
+import { maxRatio, maxValue } from "../harness/targets";
 import type { GroupSpec, RunOptions } from "../harness/types";
 import { CLI, prepareDataDir, removeDataDir } from "./startup-data";
 
@@ -24,14 +24,16 @@ export function startupGroup(options: RunOptions): GroupSpec | { skipped: string
     impls: [
       { id: "pglite", label: "PGlite alone: open + close (baseline)" },
       { id: "cli", label: "kalphite-todo list" },
+      { id: "served", label: "kalphite-todo list, served by a running shell" },
     ],
     rounds: options.rounds ?? (options.quick ? 2 : 5),
     jobs: [
       { impl: "pglite", params: { ...params } },
       { impl: "cli", params: { ...params } },
+      { impl: "served", params: { ...params } },
     ],
     workloads: [{ id: "launch", label: "process start to exit", unit: "ms", baseline: "pglite" }],
-    targets: [maxRatio("launch", "cli", "pglite", 1.5)],
+    targets: [maxRatio("launch", "cli", "pglite", 1.5), maxValue("launch", "served", 150, "ms")],
     prepare: async (log) => {
       const started = performance.now();
       const dataDir = await prepareDataDir(TODOS);
@@ -44,6 +46,7 @@ export function startupGroup(options: RunOptions): GroupSpec | { skipped: string
     notes: [
       `The data directory is written once by the app itself (${TODOS.toLocaleString("en-US")} \`add\` lines piped into its shell: varied priorities, tags, due dates, projects).`,
       "kalphite-todo list = `node apps/todo-cli/dist/cli.js --data-dir DIR list` (NO_COLOR=1, output discarded); baseline = `node --input-type=module -e` importing @electric-sql/pglite, `PGlite.create({ dataDir: DIR })`, `close()`. Same Node, same PGlite, same directory, same file cache.",
+      "served = the same `list` while the app's shell holds the directory (started by the child, waited for until it prompts): the one-shot process loads no PGlite, sends its command over the shell's local socket and prints the answer.",
       "Each child times 2 launches from spawn to exit after one warm-up launch (the median of the 2 is its sample); the two kinds alternate across rounds.",
     ],
   };
