@@ -86,7 +86,7 @@ async function storeHydrate(db: FrontendDatabase, n: number, reps: number, freez
   return measureAsync({
     setup: () => KalphiteStore<Todo>(undefined, { freeze }),
     run: async (store) => {
-      const loaded = await hydrate(store, db);
+      const { loaded } = await hydrate(store, db);
       if (loaded !== n || store.todo.length !== n) throw new Error(`hydrate loaded ${loaded} of ${n}`);
       return store;
     },
