@@ -53,6 +53,11 @@ export interface OptimisticEngine {
   getPendingOperations(): ReadonlyArray<{ id: number; name: string; clientId?: string }>;
   /** Server state: entities, deletions, the operations it includes (`operations`), `reset` for a full state (replaces every entity of the types it names). */
   onStatePatch(handler: (patch: EnginePatch) => void): unknown;
+  /**
+   * Optional: the server applied an operation (a push answer). Its promise
+   * resolves; its effect stays until the next state patch brings the server's.
+   */
+  onOperationConfirmed?(handler: (operation: { id: number; name?: string; clientId?: string }) => void): unknown;
   /** The server refused an operation (final). */
   onOperationFailed(handler: (data: { operation: { id: number; name?: string; clientId?: string }; error: string }) => void): unknown;
 }
@@ -124,6 +129,8 @@ interface Op {
   inverse: Patch[];
   /** The server included it in a state we applied. */
   applied: boolean;
+  /** The server said it applied it (a push answer); the next state patch includes it. */
+  confirmed?: boolean;
   /** `executeOperation` refused it (it never got an id). */
   unsent?: boolean;
   resolve(): void;
@@ -429,7 +436,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     const keep: Op[] = [];
     const gone: Op[] = [];
     for (const op of pending) {
-      if (op.applied || rejected?.has(op)) gone.push(op);
+      if (op.applied || (patch && op.confirmed) || rejected?.has(op)) gone.push(op);
       else keep.push(op);
     }
 
@@ -475,6 +482,16 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
   engine.onStatePatch((patch) => {
     if (!disposed) schedule(() => rebase({ patch }));
+  });
+  engine.onOperationConfirmed?.((operation) => {
+    if (disposed) return;
+    schedule(() => {
+      claimIds([operation]);
+      const op = pending.find((p) => p.operationId === operation.id && (operation.clientId === undefined || p.clientId === undefined || p.clientId === operation.clientId));
+      if (!op || op.confirmed) return;
+      op.confirmed = true;
+      op.resolve();
+    });
   });
   engine.onOperationFailed(({ operation, error }) => {
     if (disposed) return;
