@@ -60,6 +60,31 @@ describe("NetworkSyncEngine: the connection state machine (fake socket, fake tim
     expect(statuses).toEqual(["connecting", "connected"]);
   });
 
+  it("is connecting from the moment connect() is called; disconnect() while the storage loads cancels it", async () => {
+    const e = engine();
+    const first = e.connect().catch((error: unknown) => error);
+    expect(e.getConnectionStatus()).toBe("connecting");
+    await e.disconnect();
+    expect(await first).toMatchObject({ code: "DISCONNECTED" });
+    await tick();
+    expect(FakeWebSocket.sockets).toHaveLength(0);
+    expect(e.getConnectionStatus()).toBe("disconnected");
+  });
+
+  it("a storage that fails to load rejects connect() with STORAGE_FAILED; a later connect() tries again", async () => {
+    let fail = true;
+    const inner = createMemorySyncStorage();
+    const storage = { load: (scope: string) => (fail ? Promise.reject(new Error("disk gone")) : inner.load(scope)), write: inner.write };
+    const e = engine({ storage });
+    await expect(e.connect()).rejects.toMatchObject({ code: "STORAGE_FAILED" });
+    expect(e.getConnectionStatus()).toBe("disconnected");
+    fail = false;
+    const again = e.connect();
+    await tick();
+    last().accept();
+    await again;
+  });
+
   it("retries with exponential backoff and jitter up to reconnectAttempts, then stays disconnected with the reason", async () => {
     const e = engine({ reconnectAttempts: 3 });
     const timeline: string[] = [];

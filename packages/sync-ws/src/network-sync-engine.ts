@@ -20,14 +20,16 @@ import { versionFromPayload, payloadFromVersion } from "./wire-version";
 
 /**
  * The connection's phases. `getConnectionStatus()` shows `idle` as
- * "disconnected", `opening`/`syncing`/`waiting` as "connecting", `open` as
- * "connected".
+ * "disconnected", `loading`/`opening`/`syncing`/`waiting` as "connecting",
+ * `open` as "connected".
  */
-type Phase = "idle" | "opening" | "syncing" | "open" | "waiting";
+type Phase = "idle" | "loading" | "opening" | "syncing" | "open" | "waiting";
 
 /** What moves the connection (`#transition`). */
 type ConnectionEvent =
   | { readonly type: "connect" }
+  | { readonly type: "loaded" }
+  | { readonly type: "load-failed"; readonly error: SyncError }
   | { readonly type: "socket-open" }
   | { readonly type: "ready"; readonly seq: number; readonly maxPayloadBytes: number }
   | { readonly type: "lost"; readonly reason: string; readonly code?: number | undefined; readonly fatal?: SyncError | undefined }
@@ -70,8 +72,6 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   #phase: Phase = "idle";
   /** The status last announced with a `status` event (transitions may nest: a frame handled inside one). */
   #announced: ConnectionStatus = "disconnected";
-  /** Bumped by `disconnect()`: a `connect()` still loading storage when it happens gives up. */
-  #generation = 0;
   #socket: WebSocketLike | undefined;
   #failures = 0;
   #connectWaiters: { resolve: () => void; reject: (error: SyncError) => void }[] = [];
@@ -102,11 +102,9 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    */
   async connect(): Promise<void> {
     checkWsUrl(this.#config.wsUrl);
-    const generation = this.#generation;
-    if (!this.#loaded) await this.init();
-    if (generation !== this.#generation) throw new SyncError(SyncErrorCode.Disconnected, "NetworkSyncEngine: disconnect() was called while connect() was loading the sync state");
     if (this.#phase === "open") return;
     const done = new Promise<void>((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
+    // Synchronously "connecting" from here on (loading the storage first when needed).
     if (this.#phase === "idle") this.#transition({ type: "connect" });
     return done;
   }
@@ -118,7 +116,6 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    * storage are done.
    */
   async disconnect(): Promise<void> {
-    this.#generation++;
     this.#transition({ type: "disconnect" });
     await this.#writer.idle;
   }
@@ -262,19 +259,18 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   /*
    * The connection, one transition function:
    *
-   *                connect()                 socket open             ready frame
-   *   ┌──────┐  ─────────────▶ ┌─────────┐ ───────────▶ ┌─────────┐ ───────────▶ ┌──────┐
-   *   │ idle │                 │ opening │  (send auth) │ syncing │  (catch-up)  │ open │
-   *   └──────┘ ◀─┐             └─────────┘              └─────────┘              └──────┘
-   *      ▲       │                  ▲  │ lost                │ lost                │ lost: closed, error,
-   *      │       │           retry  │  ▼                     ▼                     │ heartbeat timeout
-   *      │       │  (backoff timer) ┌─────────┐ ◀────────────┴─────────────────────┘
-   *      │       └─────────────────│ waiting │   failures ≤ reconnectAttempts
-   *      │   failures > attempts,  └─────────┘
-   *      │   refused token (4001/4003)
-   *      └── disconnect() from any phase (close 1000)
+   *            connect()                storage         socket open           ready frame
+   *   ┌──────┐ ─────────▶ ┌─────────┐   loaded   ┌─────────┐ ─────────▶ ┌─────────┐ ─────────▶ ┌──────┐
+   *   │ idle │            │ loading │ ─────────▶ │ opening │ (send auth)│ syncing │ (catch-up) │ open │
+   *   └──────┘ ◀───────── └─────────┘            └─────────┘            └─────────┘            └──────┘
+   *     ▲  ▲   load failed                         ▲    │ lost             │ lost                │ lost: closed,
+   *     │  │                          retry timer  │    ▼                  ▼                     │ error, heartbeat
+   *     │  │                                     ┌─────────┐ ◀─────────────┴─────────────────────┘ timeout
+   *     │  └──── failures > reconnectAttempts,   │ waiting │   (failures ≤ reconnectAttempts: backoff)
+   *     │        refused token (4001 / 4003) ─── └─────────┘
+   *     └─────── disconnect() from any phase (close 1000)
    *
-   * idle → "disconnected"; opening, syncing, waiting → "connecting"; open → "connected".
+   * idle → "disconnected"; loading, opening, syncing, waiting → "connecting"; open → "connected".
    */
   #transition(event: ConnectionEvent): void {
     const before = this.#phase;
@@ -282,7 +278,25 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
       case "connect": {
         if (before !== "idle") return;
         this.#failures = 0;
+        if (this.#loaded) {
+          this.#open();
+          break;
+        }
+        this.#phase = "loading";
+        this.init().then(
+          () => this.#transition({ type: "loaded" }),
+          (error: unknown) => this.#transition({ type: "load-failed", error: error as SyncError }),
+        );
+        break;
+      }
+      case "loaded": {
+        if (before !== "loading") return; // disconnect() meanwhile
         this.#open();
+        break;
+      }
+      case "load-failed": {
+        if (before !== "loading") return;
+        this.#stop(event.error, `loading the sync state failed: ${event.error.message}`, undefined);
         break;
       }
       case "retry": {
@@ -318,7 +332,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
         break;
       }
       case "lost": {
-        if (before === "idle" || before === "waiting") return;
+        if (before === "idle" || before === "waiting" || before === "loading") return;
         this.#dropSocket(undefined);
         this.#failures++;
         const exhausted = this.#failures > this.#config.reconnectAttempts;

@@ -67,8 +67,9 @@ export class ServerConnection implements RoomMember {
     ws.on("close", () => this.#transition("closed"));
     ws.on("error", (error) => host.options.onError(error));
     this.#authTimer = host.timers.setTimeout(() => this.#close(CloseCode.AuthTimeout, "no auth frame in time"), authTimeoutMs);
+    // Credentials in the URL (or an Authorization header) authenticate at once, for clients that send no auth frame.
     const query = new URL(request.url ?? "/", "ws://localhost").searchParams;
-    const roomId = query.get("roomId");
+    const roomId = query.get("roomId") ?? (query.has("userId") || query.has("token") || request.headers.authorization !== undefined ? "default" : null);
     if (roomId !== null) {
       const sinceText = query.get("since");
       const since = sinceText === null ? undefined : Number(sinceText);

@@ -88,6 +88,16 @@ describe("createWebSocketSyncServer", () => {
     await ok.connect();
   });
 
+  it("authenticates from the URL's query too: a bad token closes with 4001, a good one gets ready", async () => {
+    const server = await startServer({ authenticate: ({ token }) => token === "good" });
+    const bad = await rawClient(`${server.url}?token=bad`);
+    await eventually(() => bad.state.closeCode !== undefined, "closed");
+    expect(bad.state.closeCode).toBe(CloseCode.Unauthorized);
+    const good = await rawClient(`${server.url}?token=good&roomId=room&userId=q`);
+    await eventually(() => good.frames.some((f) => f.type === "ready"), "ready");
+    expect(good.frames.find((f) => f.type === "ready")).toMatchObject({ roomId: "room" });
+  });
+
   it("a change before auth on a server with authenticate: error frame and close 4002", async () => {
     const server = await startServer({ authenticate: () => true });
     const raw = await rawClient(server.url);
