@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { nowMs } from "../harness/timing";
 import type { Measurements } from "../harness/types";
 import type { SyncOpsParams } from "./sync-ops";
@@ -9,21 +10,25 @@ async function storageFor(sync: SyncOps, impl: string, params: SyncOpsParams): P
     const storage = await sync.createPGliteSyncStorage();
     return { storage, drop: async () => storage.close() };
   }
-  if (!params.postgresUrl) throw new Error("postgres needs postgresUrl");
-  const pg = (await import("pg")).default;
+  const adminUrl = params.postgresUrl;
+  if (!adminUrl) throw new Error("postgres needs postgresUrl");
+  // node-postgres is a dependency of @kalphite/sync-ops, not of the bench: load it from there.
+  const pg = createRequire(new URL("../../../packages/sync-ops/package.json", import.meta.url))("pg") as {
+    Client: new (options: { connectionString: string }) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
+  };
   const name = `kalphite_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: params.postgresUrl });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(params.postgresUrl);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const storage = await sync.createPostgresSyncStorage({ connectionString: url.toString() });
   return {
     storage,
     drop: async () => {
       await storage.close();
-      const again = new pg.Client({ connectionString: params.postgresUrl });
+      const again = new pg.Client({ connectionString: adminUrl });
       await again.connect();
       await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await again.end();
@@ -32,7 +37,8 @@ async function storageFor(sync: SyncOps, impl: string, params: SyncOpsParams): P
 }
 
 /** Child of the sync-ops group: one server, its clients, the four workloads. */
-export async function runSyncOpsChild(impl: string, params: SyncOpsParams): Promise<Measurements> {
+export async function runSyncOpsChild(impl: string, raw: Record<string, unknown>): Promise<Measurements> {
+  const params = raw as unknown as SyncOpsParams;
   const sync: SyncOps = await import("@kalphite/sync-ops");
   const { z } = await import("zod");
   const todo = z.object({ id: z.string(), type: z.literal("todo"), title: z.string().min(1), done: z.boolean() });

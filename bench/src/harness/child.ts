@@ -10,7 +10,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   pglite: async () => (await import("../groups/pglite-child")).runPgliteChild,
   live: async () => (await import("../groups/live-child")).runLiveChild,
   startup: async () => (await import("../groups/startup-child")).runStartupChild,
-  "sync-ops": async () => (await import("../groups/sync-ops-child")).runSyncOpsChild as Runner,
+  "sync-ops": async () => (await import("../groups/sync-ops-child")).runSyncOpsChild,
   transactions: async () => (await import("../groups/transactions-child")).runTransactionsChild,
   "sync-ws": async () => (await import("../groups/sync-ws-child")).runSyncWsChild,
   coordinator: async () => (await import("../groups/coordinator-child")).runCoordinatorChild,
