@@ -1,12 +1,12 @@
 import type { Draft } from "immer";
 import type { TransactionStorage } from "./storage/types";
-import type { Item, Logger, MutationFn, MutationStrategy, OnlineStatus, PruneOptions, RetryOptions, SyncConfig, SyncData, Timers, Transaction } from "./types";
+import type { AnyItem, Item, Logger, MutationFn, MutationStrategy, OnlineStatus, PruneOptions, RetryOptions, SyncConfig, SyncData, Timers, Transaction } from "./types";
 
 /** Top-level fields to set on an item; a field given as `undefined` is removed. */
 export type ItemChanges<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** Options of {@link createCollection}. */
-export interface CollectionConfig<T extends Item = Item> {
+export interface CollectionConfig<T extends Item = AnyItem> {
   /** Where synced data comes from; `sync.id` identifies the collection. */
   sync: SyncConfig<T>;
   /** How transactions are written to the backend. Without one, transactions complete at once (local only). */
@@ -34,7 +34,7 @@ export interface CollectionConfig<T extends Item = Item> {
 }
 
 /** A collection: synced data with the optimistic updates of unfinished transactions on top. */
-export interface Collection<T extends Item = Item> {
+export interface Collection<T extends Item = AnyItem> {
   /** The `sync.id`. */
   readonly id: string;
   /**

@@ -174,7 +174,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     if (this.#view.has(item.id)) {
       throw new TransactionsError(TransactionsErrorCode.AlreadyExists, `${what}: an item with id "${item.id}" already exists`);
     }
-    const clean = copyJson(item, () => `${what}: item "${item.id}"`);
+    const clean = copyJson(item, () => `${what}: item "${item.id}"`) as unknown as Record<string, unknown>;
     // `modified` and `changes` of an insert are both the item: one copy, shared.
     return this.#mutate("insert", item.id, {}, clean, clean);
   }
@@ -195,7 +195,7 @@ export class CollectionCore<T extends Item> implements Collection<T> {
       for (const [key, value] of Object.entries(next)) {
         if (value === undefined) {
           if (key in current) removed.push(key);
-        } else if (!Object.is(value, (current as Record<string, unknown>)[key])) set[key] = value;
+        } else if (!Object.is(value, (current as unknown as Record<string, unknown>)[key])) set[key] = value;
       }
       for (const key of Object.keys(current)) if (!(key in next)) removed.push(key);
     } else {
@@ -213,7 +213,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     set = copyJson(set, () => `${what} "${id}"`);
     const modified: Record<string, unknown> = { ...current, ...set };
     for (const key of removed) delete modified[key];
-    return this.#mutate("update", id, { ...current }, modified, set, removed.length > 0 ? removed : undefined);
+    const original = { ...current } as unknown as Record<string, unknown>;
+    return this.#mutate("update", id, original, modified, set, removed.length > 0 ? removed : undefined);
   }
 
   delete(id: string): Transaction {
@@ -221,7 +222,8 @@ export class CollectionCore<T extends Item> implements Collection<T> {
     if (typeof id !== "string" || current === undefined) {
       throw new TransactionsError(TransactionsErrorCode.NotFound, `delete from "${this.id}": no item with id ${JSON.stringify(id)}`);
     }
-    return this.#mutate("delete", id, { ...current }, { ...current }, {});
+    const original = { ...current } as unknown as Record<string, unknown>;
+    return this.#mutate("delete", id, original, { ...original }, {});
   }
 
   withMutation(fn: () => void): Transaction {

@@ -27,6 +27,7 @@ export { browserOnlineStatus, systemTimers } from "./environment";
 export { createKalphiteSync } from "./kalphite-adapter";
 export type { KalphiteOperation, KalphiteStoreLike, KalphiteSyncOptions } from "./kalphite-adapter";
 export type {
+  AnyItem,
   Attempt,
   Item,
   Logger,

@@ -82,7 +82,7 @@ function defaultOperations(entityType: string, transaction: Transaction, changes
  * const { sync, mutationFn } = createKalphiteSync({ engine, store, entityType: "todo" });
  * const todos = createCollection<Todo>({ sync, mutationFn });
  */
-export function createKalphiteSync<TEntity extends BaseEntity & { [key: string]: unknown }>(
+export function createKalphiteSync<TEntity extends BaseEntity>(
   options: KalphiteSyncOptions<TEntity>,
 ): { sync: SyncConfig<TEntity>; mutationFn: MutationFn<TEntity> } {
   const { engine, store, entityType } = options;
@@ -126,8 +126,8 @@ export function createKalphiteSync<TEntity extends BaseEntity & { [key: string]:
     const remote: RemoteChange<TEntity>[] = [];
     for (const entity of patch.entities) {
       if (entity.type !== entityType) continue;
-      update[entity.id] = entity as TEntity;
-      remote.push({ operation: "upsert", entityType, entityId: entity.id, entity: entity as TEntity });
+      update[entity.id] = entity as unknown as TEntity;
+      remote.push({ operation: "upsert", entityType, entityId: entity.id, entity: entity as unknown as TEntity });
     }
     for (const d of patch.deleted ?? patch.deletedEntityIds.map((entityId) => ({ entityType: "unknown", entityId }))) {
       if (d.entityType !== entityType && !(d.entityType === "unknown" && known.has(d.entityId))) continue;

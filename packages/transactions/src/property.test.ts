@@ -4,7 +4,7 @@ import { NonRetriableError } from "./errors";
 import { getLockedObjects } from "./locks";
 import { createTestCollection } from "./test-collection";
 import { manualMutationFn } from "./test-helpers";
-import type { Item, PendingMutation, Transaction } from "./types";
+import type { AnyItem as Item, PendingMutation, Transaction } from "./types";
 
 type Op =
   | { kind: "insert"; id: string; v: string }

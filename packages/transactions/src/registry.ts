@@ -1,6 +1,6 @@
 import { CollectionCore } from "./collection";
 import type { Collection, CollectionConfig } from "./collection-types";
-import type { Item, Transaction } from "./types";
+import type { AnyItem, Item, Transaction } from "./types";
 import { TransactionsError, TransactionsErrorCode } from "./errors";
 
 const collections = new Map<string, CollectionCore<any>>();
@@ -61,7 +61,7 @@ export function buildCollection<T extends Item>(config: CollectionConfig<T>, reg
  * const tx = todos.update("t1", (draft) => { draft.done = true });
  * await todos.whenSettled(tx); // tx.state is "completed" or "failed"
  */
-export function createCollection<T extends Item = Item>(config: CollectionConfig<T>): Collection<T> {
+export function createCollection<T extends Item = AnyItem>(config: CollectionConfig<T>): Collection<T> {
   const existing = config?.sync?.id === undefined ? undefined : collections.get(config.sync.id);
   if (existing !== undefined) return existing as Collection<T>;
   return buildCollection(config, true);

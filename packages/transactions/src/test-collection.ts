@@ -2,10 +2,10 @@ import type { Collection, CollectionConfig } from "./collection-types";
 import { randomId, systemTimers } from "./environment";
 import { TransactionsError, TransactionsErrorCode } from "./errors";
 import { buildCollection } from "./registry";
-import type { Item, MutationFn, OnlineStatus, SyncConfig, SyncData, Transaction, TransactionChanges } from "./types";
+import type { AnyItem, Item, MutationFn, OnlineStatus, SyncConfig, SyncData, Transaction, TransactionChanges } from "./types";
 
 /** Options of {@link createTestCollection}: `createCollection`'s, with the data the fake backend starts with. */
-export interface TestCollectionOptions<T extends Item = Item> extends Omit<CollectionConfig<T>, "sync" | "initialData" | "online"> {
+export interface TestCollectionOptions<T extends Item = AnyItem> extends Omit<CollectionConfig<T>, "sync" | "initialData" | "online"> {
   /** What the backend holds at the start (available in `collection.data` at once). @default {} */
   initialData?: SyncData<T>;
   /**
@@ -19,7 +19,7 @@ export interface TestCollectionOptions<T extends Item = Item> extends Omit<Colle
 }
 
 /** Controls of the fake backend behind a test collection. */
-export interface SyncControl<T extends Item = Item> {
+export interface SyncControl<T extends Item = AnyItem> {
   /** Sends `data` to the collection as a sync update (a patch: items replace, `null` deletes). */
   emitUpdate(data: SyncData<T>): void;
   /** Every later persist takes `ms` milliseconds (a timer: works with fake timers). @default 0 */
@@ -40,7 +40,7 @@ export interface SyncControl<T extends Item = Item> {
  * builds a new collection (an older one with the same id is disposed).
  * `persistence` defaults to `false` here.
  */
-export function createTestCollection<T extends Item = Item>(
+export function createTestCollection<T extends Item = AnyItem>(
   options: TestCollectionOptions<T> = {},
 ): { collection: Collection<T>; syncControl: SyncControl<T> } {
   let delay = 0;

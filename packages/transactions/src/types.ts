@@ -83,9 +83,13 @@ export interface MutationMetadata {
   removed?: string[];
 }
 
-/** An item of a collection: any JSON object with a string `id`. */
+/** An item of a collection: any JSON object with a string `id` (an interface without an index signature is fine). */
 export interface Item {
   id: string;
+}
+
+/** The default item type: an object with a string `id` and any other fields. */
+export interface AnyItem extends Item {
   [key: string]: unknown;
 }
 
@@ -97,7 +101,7 @@ export interface Item {
 export type SyncData<T extends Item> = readonly T[] | Readonly<Record<string, T | null>>;
 
 /** How a collection receives data from its backend. */
-export interface SyncConfig<T extends Item = Item> {
+export interface SyncConfig<T extends Item = AnyItem> {
   /** Identifies the collection: collections with the same id are one instance. */
   id: string;
   /**
@@ -112,7 +116,7 @@ export interface SyncConfig<T extends Item = Item> {
  * the backend has sent so far, including updates held back from `data`
  * because their objects are locked.
  */
-export interface SyncInstance<T extends Item = Item> {
+export interface SyncInstance<T extends Item = AnyItem> {
   /** The `sync.id`. */
   readonly id: string;
   /** Everything the backend has sent, by item id (deleted items absent). */
@@ -133,7 +137,7 @@ export interface SyncInstance<T extends Item = Item> {
 export type TransactionChanges = Record<string, Record<string, any> | null>;
 
 /** How a collection writes to its backend. */
-export interface MutationFn<T extends Item = Item> {
+export interface MutationFn<T extends Item = AnyItem> {
   /**
    * Persists one transaction. Resolve when the backend accepted it; reject to
    * retry (throw a `NonRetriableError` to fail at once). `attempt` is 1 for
@@ -158,7 +162,7 @@ export interface MutationFn<T extends Item = Item> {
  * item's synced value with its pending mutations before the optimistic
  * updates are re-applied on top.
  */
-export interface MutationStrategy<T extends Item = Item> {
+export interface MutationStrategy<T extends Item = AnyItem> {
   type: "ordered" | "parallel";
   /**
    * Parallel only. Called per item that has pending mutations, with the
