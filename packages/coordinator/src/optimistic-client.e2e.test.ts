@@ -1,11 +1,17 @@
 /**
- * End to end against the real operation-sync server (HTTP on 127.0.0.1, an
- * in-memory PGlite): three clients, random operations, random orders of
- * pushes, pulls and the delivery of their answers. At the end every client's
- * store equals the server's state and no operation was applied twice.
+ * End to end against the real operation-sync server (HTTP and WebSocket on
+ * 127.0.0.1, an in-memory PGlite, one for the file):
+ * - three clients on a wire-level test engine whose push and pull answers the
+ *   property delivers in random orders: the store is the applied server state
+ *   plus the pending operations at every step, clients converge, no operation
+ *   is applied twice;
+ * - three clients on the real `ModernSyncEngine`, connecting, disconnecting,
+ *   pushing, pulling and hearing notifications at random moments: the same
+ *   convergence and exactly-once checks;
+ * - the README's example.
  */
 import { createKalphiteStore, type Entity } from "@kalphite/store";
-import { createOperationSyncServer, type OperationSyncServer } from "@kalphite/sync-ops";
+import { ModernSyncEngine, createOperationSyncServer, type OperationSyncServer } from "@kalphite/sync-ops";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOptimisticClient, type ClientMutatorTransaction } from "./optimistic-client";
@@ -29,6 +35,15 @@ const mutators = {
     const c = await tx.get<Claim>("claim", id);
     if (!c || c.owner !== owner) throw new Error(`${owner} does not hold ${id}`);
     await tx.delete("claim", id);
+  },
+  // The README's.
+  addTodo: async (tx: ClientMutatorTransaction, id: string, title: string) => {
+    await tx.upsert("todo", id, { title, done: false });
+  },
+  toggle: async (tx: ClientMutatorTransaction, id: string) => {
+    const todo = await tx.get<{ id: string; type: "todo"; done: boolean }>("todo", id);
+    if (!todo) throw new Error(`no todo ${id}`);
+    await tx.upsert("todo", id, { ...todo, done: !todo.done });
   },
 };
 
@@ -205,4 +220,142 @@ describe("optimistic clients against the real server", () => {
       { numRuns: 20 },
     );
   });
+});
+
+type EngineAction =
+  | { t: "increment"; client: number; key: number; by: number }
+  | { t: "claim"; client: number; key: number }
+  | { t: "connect" | "disconnect" | "sync" | "flush" | "idle"; client: number };
+
+const engineAction: fc.Arbitrary<EngineAction> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("increment" as const), client: fc.nat(2), key: fc.nat(1), by: fc.integer({ min: 1, max: 9 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("claim" as const), client: fc.nat(2), key: fc.nat(1) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constantFrom("connect" as const, "disconnect" as const, "sync" as const, "flush" as const, "idle" as const), client: fc.nat(2) }) },
+);
+
+const strip = (entities: readonly Entity[]) =>
+  entities
+    .map((e) => {
+      const { updatedAt: _u, ...rest } = e as Entity & Record<string, unknown>;
+      return rest;
+    })
+    .sort((a, b) => `${a.type}/${a.id}`.localeCompare(`${b.type}/${b.id}`));
+
+
+describe("optimistic clients on ModernSyncEngine", () => {
+  it("property: every client converges to the server's state; each applied increment appears exactly once", async () => {
+    const notificationUrl = `${server.url.replace(/^http/, "ws")}/sync/notify`;
+    await fc.assert(
+      fc.asyncProperty(fc.array(engineAction, { minLength: 5, maxLength: 25 }), async (actions) => {
+        const run = `e${++runNo}-`;
+        const clients = [0, 1, 2].map((i) => {
+          const store = createKalphiteStore();
+          const engine = new ModernSyncEngine({ baseUrl: server.url, clientId: `${run}c${i}`, userId: "u", pullInterval: 0, notificationUrl });
+          engine.on?.("error", () => {});
+          const client = createOptimisticClient({ store, engine, mutators, onError: () => {} });
+          return { store, engine, client };
+        });
+        const increments: { tag: string; by: number; key: string; result?: "ok" | "rejected" }[] = [];
+        const settled: Promise<unknown>[] = [];
+        const background: Promise<unknown>[] = [];
+        let seq = 0;
+        try {
+          for (const a of actions) {
+            const c = clients[a.client]!;
+            switch (a.t) {
+              case "increment": {
+                const record: (typeof increments)[number] = { tag: `${a.client}:${++seq}`, by: a.by, key: `${run}k${a.key}` };
+                increments.push(record);
+                settled.push(
+                  c.client.mutate.increment(record.key, a.by, record.tag).then(
+                    () => (record.result = "ok"),
+                    () => (record.result = "rejected"),
+                  ),
+                );
+                break;
+              }
+              case "claim":
+                settled.push(c.client.mutate.claim(`${run}x${a.key}`, `c${a.client}`).catch(() => undefined));
+                break;
+              case "connect":
+                background.push(c.engine.connect().catch(() => undefined));
+                break;
+              case "disconnect":
+                background.push(c.engine.disconnect().catch(() => undefined));
+                break;
+              case "sync":
+                background.push(c.engine.syncState().catch(() => undefined));
+                break;
+              case "flush":
+                background.push(c.engine.flush().catch(() => undefined));
+                break;
+              case "idle":
+                await c.client.whenIdle();
+                break;
+            }
+          }
+          await Promise.all(background);
+          for (const c of clients) await c.engine.connect();
+          for (let round = 0; round < 2; round++) {
+            for (const c of clients) {
+              await c.client.whenIdle();
+              await c.engine.flush();
+            }
+            for (const c of clients) {
+              await c.engine.syncState();
+              await c.client.whenIdle();
+            }
+          }
+          await Promise.all(settled);
+
+          const res = await fetch(`${server.url}/sync/state`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+          const truth = strip(((await res.json()) as { entities: Entity[] }).entities.filter((e) => e.id.startsWith(run)));
+          for (const c of clients) {
+            expect(c.client.getPendingOperations()).toEqual([]);
+            const mine = [...c.store.getByType("counter"), ...c.store.getByType("claim")].filter((e) => e.id.startsWith(run));
+            expect(strip(mine)).toEqual(truth);
+          }
+          for (const r of increments) {
+            const counter = truth.find((e) => e.type === "counter" && e.id === r.key) as Counter | undefined;
+            expect((counter?.log ?? []).filter((t) => t === r.tag).length).toBe(r.result === "ok" ? 1 : 0);
+          }
+        } finally {
+          for (const c of clients) {
+            c.client.dispose();
+            await c.engine.close();
+          }
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+it("the README example works", async () => {
+  const store = createKalphiteStore();
+  const engine = new ModernSyncEngine({ baseUrl: server.url, clientId: "readme", userId: "u", pullInterval: 0 });
+  try {
+    const client = createOptimisticClient({ store, engine, mutators });
+    const rejected: string[] = [];
+    client.on("rejected", ({ name, error }) => rejected.push(`${name}: ${error.message}`));
+    await engine.connect();
+
+    const done = client.mutate.addTodo("t1", "Buy milk");
+    await client.whenIdle();
+    expect(store.getById("todo", "t1")).toMatchObject({ title: "Buy milk", done: false }); // shown at once
+    await done; // the server applied it
+    await client.mutate.toggle("t1");
+    await engine.syncState();
+    await client.whenIdle();
+    expect(store.getById("todo", "t1")).toMatchObject({ done: true });
+    expect(client.getPendingOperations()).toEqual([]);
+
+    // A refusal: the server has no todo "nope" (the client run is given one to see the server refuse).
+    store.getByType("todo").upsert("nope", { id: "nope", type: "todo", title: "local only", done: false });
+    await expect(client.mutate.toggle("nope")).rejects.toMatchObject({ code: "REJECTED" });
+    expect(store.getById("todo", "nope")).toMatchObject({ done: false });
+    expect(rejected).toEqual([expect.stringContaining("toggle: ")]);
+  } finally {
+    await engine.close();
+  }
 });

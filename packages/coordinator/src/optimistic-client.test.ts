@@ -177,6 +177,26 @@ describe("createOptimisticClient", () => {
     expect(client.getPendingOperations().map((o) => o.args[0])).toEqual(["t1", "t2"]);
   });
 
+  it("a live view hears one change per rebase and never sees an intermediate state", async () => {
+    const { store, engine, client } = setup();
+    for (const id of ["a", "b", "c"]) void silence(client.mutate.increment(id, 1));
+    await client.whenIdle();
+    const view = store.getByType("counter").live.where((c) => (c as Counter).n >= 10);
+    const seen: number[][] = [];
+    view.subscribe((v) => seen.push(v.map((c) => (c as Counter).n).sort((x, y) => x - y)));
+    // The server holds a = 9, b = 20, c = 0 (someone else's work); the pending +1s re-run on them.
+    engine.patch({
+      entities: [
+        { id: "a", type: "counter", n: 9 },
+        { id: "b", type: "counter", n: 20 },
+        { id: "c", type: "counter", n: 0 },
+      ] as Entity[],
+    });
+    await client.whenIdle();
+    expect(seen).toEqual([[10, 21]]);
+    expect([...view].map((c) => c.id).sort()).toEqual(["a", "b"]);
+  });
+
   it("a rejected operation is rolled back with the server's reason; later ones stay", async () => {
     const { store, engine, client } = setup();
     void silence(client.mutate.addTodo("t1", "a"));
