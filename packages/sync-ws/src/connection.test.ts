@@ -207,9 +207,19 @@ describe("NetworkSyncEngine: the connection state machine (fake socket, fake tim
     await vi.advanceTimersByTimeAsync(10_000);
     expect(FakeWebSocket.sockets).toHaveLength(1);
     expect(e.getConnectionStatus()).toBe("disconnected");
-    // The queue stays for the next connect(); flush() while stopped says so.
+    // The queue stays for the next connect(); a flush() made offline waits for it.
     expect(e.getOfflineQueueSize()).toBe(1);
-    await expect(e.flush()).rejects.toMatchObject({ code: "NOT_CONNECTED" });
+    let flushed = false;
+    const offlineFlush = e.flush().then(() => (flushed = true));
+    await tick();
+    expect(flushed).toBe(false);
+    const back = e.connect();
+    await tick();
+    last().accept();
+    await back;
+    const [{ messageId }] = last().sentOf("change") as [{ messageId: string }];
+    last().receive({ type: "ack", messageId, timestamp: 0, userId: "ada", payload: { seq: 1, outcome: "applied" } });
+    await offlineFlush;
   });
 
   it("a full queue refuses with QUEUE_FULL and drops nothing; a newer unsent change of the same entity replaces the older", async () => {

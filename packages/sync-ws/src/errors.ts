@@ -12,7 +12,6 @@ import { KalphiteError } from "@kalphite/store";
  * | `UNAUTHORIZED` | the server refused the token (close code 4001); no retry |
  * | `CONNECT_FAILED` | `reconnectAttempts` attempts in a row failed; the engine stays disconnected |
  * | `DISCONNECTED` | `disconnect()` was called while `connect()` or `flush()` waited |
- * | `NOT_CONNECTED` | `flush()` with unacknowledged changes while the engine is not connected nor reconnecting |
  * | `REJECTED` | the server refused a change for good (its error frame is the `cause`); the change left the queue |
  * | `PROTOCOL_ERROR` | the server sent a frame that fails the protocol schema |
  * | `STORAGE_FAILED` | the queue storage (or the server's storage) failed |
@@ -25,7 +24,6 @@ export const SyncErrorCode = {
   Unauthorized: "UNAUTHORIZED",
   ConnectFailed: "CONNECT_FAILED",
   Disconnected: "DISCONNECTED",
-  NotConnected: "NOT_CONNECTED",
   Rejected: "REJECTED",
   ProtocolError: "PROTOCOL_ERROR",
   StorageFailed: "STORAGE_FAILED",

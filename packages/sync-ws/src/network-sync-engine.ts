@@ -146,19 +146,16 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
 
   /**
    * Resolves when every change sent or queued before the call has been
-   * acknowledged by the server (waiting through reconnects). Rejects with
-   * `REJECTED` when the server refused one of them, `DISCONNECTED` when
-   * `disconnect()` is called meanwhile, `NOT_CONNECTED` when changes wait
-   * and the engine is neither connected nor reconnecting, `CONNECT_FAILED`
-   * when it gives up.
+   * acknowledged by the server, waiting through reconnects (and, offline,
+   * for the next `connect()`). Rejects with `REJECTED` when the server
+   * refused one of them, `DISCONNECTED` when `disconnect()` ends a
+   * connection (or an attempt) meanwhile, `CONNECT_FAILED` or
+   * `UNAUTHORIZED` when the engine gives up.
    */
   async flush(): Promise<void> {
     if (!this.#loaded) await this.init();
     // What is queued now, taken before any await: later changes are not waited for.
     if (this.#queue.size === 0) return this.#writer.idle;
-    if (this.#phase === "idle") {
-      throw new SyncError(SyncErrorCode.NotConnected, `flush(): ${this.#queue.size} change(s) wait for the server and the engine is not connected; call connect()`);
-    }
     await this.#queue.whenAcknowledged();
   }
 
