@@ -76,7 +76,9 @@ function defaultOperations(entityType: string, transaction: Transaction, changes
  *
  * Operations are matched to transactions by name and arguments, first come
  * first served; a retried `persist` pushes only the operations the engine did
- * not accept yet.
+ * not accept yet. The server applies each operation on its own: for a
+ * transaction that must be all-or-nothing on the server too, map it to one
+ * named operation with `toOperations`.
  *
  * @example
  * const { sync, mutationFn } = createKalphiteSync({ engine, store, entityType: "todo" });
@@ -186,6 +188,7 @@ export function createKalphiteSync<TEntity extends BaseEntity>(
           await engine.executeOperation(operation.name, operation.args as unknown[]);
         } catch (error) {
           if ((error as { code?: unknown }).code === "INVALID_ARGUMENT") {
+            trackers.delete(transaction.id);
             throw new NonRetriableError(`operation ${operation.name} was refused: ${(error as Error).message}`, { cause: error });
           }
           throw error;
