@@ -330,6 +330,15 @@ describe("NetworkSyncEngine: input and identity", () => {
     last().accept();
     await connected;
     expect(last().sentOf("change")[0]).toMatchObject({ messageId: "m-1", userId: "ada" });
+    // The caller retries the same message: applied once, before and after its acknowledgement.
+    const retry = { type: "change" as const, messageId: "m-1", timestamp: 1, userId: "ada", payload: { operation: "upsert" as const, entityType: "todo", entityId: "t1", entity: todo("t1", { title: "retry" }), vector: {} } };
+    await e.sendChange(retry);
+    expect(e.getOfflineQueueSize()).toBe(1);
+    last().receive({ type: "ack", messageId: "m-1", timestamp: 0, userId: "ada", payload: { seq: 1, outcome: "applied" } });
+    await e.sendChange(retry);
+    expect(e.getOfflineQueueSize()).toBe(0);
+    expect(e.getEntity("todo", "t1")).toMatchObject({ title: "todo t1" });
+    expect(last().sentOf("change")).toHaveLength(1);
   });
 
   it("generates a clientId once and persists it in the storage; an explicit clientId wins", async () => {

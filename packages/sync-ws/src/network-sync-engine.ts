@@ -38,6 +38,8 @@ type ConnectionEvent =
 
 const OPEN = 1;
 const RETRY_AFTER_DEFAULT = 1_000;
+/** How many acknowledged messageIds the client remembers. */
+const RECENTLY_ACKED = 10_000;
 
 /**
  * Entity sync over WebSocket: local changes go to the server with a vector
@@ -82,6 +84,8 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   #lastFrameAt = 0;
   #retryTimer: unknown;
   readonly #resendTimers = new Map<string, unknown>();
+  /** The last acknowledged messageIds (a caller's retry of one is a no-op). */
+  readonly #recentlyAcked = new Set<string>();
 
   /** @throws SyncError `INVALID_CONFIG` naming the bad option. Opens nothing. */
   constructor(config: SyncConfig) {
@@ -125,13 +129,17 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    * `{ type, entityType, entityId, entity? }`. Resolves once it is durably
    * queued (and sent, when connected). Rejects with `INVALID_CHANGE` for bad
    * input and `QUEUE_FULL` when `maxQueueSize` changes wait (nothing is
-   * dropped, nothing is applied).
+   * dropped, nothing is applied). A `ChangeMessage` whose `messageId` is
+   * queued or was acknowledged lately (the last 10,000) is not applied again.
    */
   async sendChange(change: ChangeMessage | ShortChange): Promise<void> {
     const normalized = normalizeChange(change);
     if (!this.#loaded) await this.init();
+    // The same ChangeMessage again (a retry by the caller) is applied once, like on the server.
+    const id = normalized.messageId;
+    if (id !== undefined && (this.#queue.has(id) || this.#recentlyAcked.has(id))) return;
     // No await before #localWrite once loaded: the change is queued (in order) during this call.
-    await this.#localWrite(normalized.write, { messageId: normalized.messageId, extraVector: normalized.vector });
+    await this.#localWrite(normalized.write, { messageId: id, extraVector: normalized.vector });
   }
 
   /** "connected" (live), "connecting" (opening, catching up or waiting to retry) or "disconnected". */
@@ -222,9 +230,6 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
       });
     }
     const messageId = options.messageId ?? globalThis.crypto.randomUUID();
-    if (this.#queue.has(messageId)) {
-      throw new SyncError(SyncErrorCode.InvalidChange, `sendChange: messageId "${messageId}" is already queued`, { details: { messageId } });
-    }
     const now = this.#config.timers.now();
     const version = localVersion(this.#versions.get(key), write, clientId, now, this.#config.strategy, options.extraVector);
     const message: ChangeMessage = {
@@ -557,6 +562,8 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     this.#advanceCursor(seq);
     if (this.#queue.remove(messageId) === undefined) return;
     this.#writer.dequeue(messageId);
+    this.#recentlyAcked.add(messageId);
+    if (this.#recentlyAcked.size > RECENTLY_ACKED) this.#recentlyAcked.delete(this.#recentlyAcked.values().next().value!);
     this.emit("ack", { messageId, seq } as TEvents["ack"]);
   }
 
