@@ -95,6 +95,24 @@ describe("in Chromium", () => {
     expect(first.attempt).toBe(1);
     expect(first.changes).toEqual({ t1: { title: "written in the browser \u{1F680}" } });
     await page.waitForFunction(() => (globalThis as any).__kalphite?.transactions?.[0]?.state === "persisting");
+    // …and the "persisting" record is in IndexedDB (writes are batched, so wait for it to land).
+    const storedState = () =>
+      page.evaluate(
+        () =>
+          new Promise<string | undefined>((resolve, reject) => {
+            const open = (globalThis as any).indexedDB.open("kalphite-transactions");
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const all = open.result.transaction("transactions").objectStore("transactions").getAll();
+              all.onsuccess = () => {
+                open.result.close();
+                resolve(all.result[0]?.transaction?.state);
+              };
+              all.onerror = () => reject(all.error);
+            };
+          }),
+      );
+    await expect.poll(storedState).toBe("persisting");
 
     // Reload: everything in the page is new, only IndexedDB is kept. (The page mutates only
     // when it holds no transaction, so the one seen below is the recovered one.)
