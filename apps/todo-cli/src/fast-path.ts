@@ -8,6 +8,16 @@ import { writeOut } from "./stdout";
 /** Flags that print something without touching the data: always handled here. */
 const LOCAL_FLAGS = new Set(["-h", "--help", "-V", "--version"]);
 
+/** Whether `argv` names a command (a word besides the global options): without one it is the shell. */
+function hasCommand(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--data-dir") i++;
+    else if (!arg.startsWith("-")) return true;
+  }
+  return false;
+}
+
 /** The data directory `argv` and `env` name, as `resolveDataDir` would (`undefined` when unsure). */
 function dataDirOf(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
   let flag: string | undefined;
@@ -30,7 +40,7 @@ function dataDirOf(argv: readonly string[], env: NodeJS.ProcessEnv): string | un
  * (no holder, the shell itself, help, or a holder that is closing down).
  */
 export async function runServedQuickly(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
-  if (argv.length === 0 || argv.some((arg) => LOCAL_FLAGS.has(arg)) || argv[0] === "help") return undefined;
+  if (!hasCommand(argv) || argv.some((arg) => LOCAL_FLAGS.has(arg)) || argv.includes("help")) return undefined;
   const dir = dataDirOf(argv, env);
   if (dir === undefined) return undefined;
   let endpoint: string;

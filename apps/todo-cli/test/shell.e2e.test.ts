@@ -71,4 +71,28 @@ describe("kalphite-todo shell (no arguments), driven through stdin", () => {
     expect(result.code).toBe(0);
     expect(await titles(dir)).toEqual(["Saved by the flush", "Sent to the shell"]);
   });
+
+  it("refuses a 5 MB title with one line and carries on; a second shell on the same directory is refused", async () => {
+    const dir = await freshDataDir();
+    const result = await run([], {
+      dataDir: dir,
+      onSpawn: (child) => {
+        child.stdin.write(`add "${"z".repeat(5_000_000)}"\n`);
+        let seen = "";
+        child.stderr.on("data", async (chunk: Buffer | string) => {
+          seen += String(chunk);
+          if (second || !seen.includes("characters long")) return;
+          second = { code: -1, stdout: "", stderr: "" };
+          second = await run([], { dataDir: dir, input: "list\n" });
+          child.stdin.end('add "After the big one"\nexit\n');
+        });
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^kalphite-todo: the title is 5,000,000 characters long; the limit is 500/);
+    expect(second!.code).toBe(1);
+    expect(second!.stderr).toMatch(/^kalphite-todo: a kalphite-todo shell is already open on .* \(pid \d+\): use that one/);
+    expect(await titles(dir)).toEqual(["After the big one"]);
+  });
+  let second: RunResult | undefined;
 });
