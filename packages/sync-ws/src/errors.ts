@@ -87,6 +87,7 @@ export const RETRIABLE_WIRE_CODES: ReadonlySet<string> = new Set([WireErrorCode.
  * | 1001 | the server is shutting down (`close()`) | reconnect with backoff |
  * | 1009 | a frame was larger than `maxPayloadBytes` | reconnect; the oversized change is refused locally |
  * | 1011 | internal server error | reconnect with backoff |
+ * | 1013 | the client did not read fast enough (over 16 MiB waited for it) | reconnect with backoff, catch up |
  * | 4001 | the token was refused by `authenticate` | reject `connect()`, no retry |
  * | 4002 | a change arrived before `auth` on a server that requires a token | reconnect |
  * | 4003 | the `auth` frame was malformed | reject `connect()`, no retry |
@@ -98,6 +99,7 @@ export const CloseCode = {
   GoingAway: 1001,
   MessageTooBig: 1009,
   InternalError: 1011,
+  TryAgainLater: 1013,
   Unauthorized: 4001,
   AuthRequired: 4002,
   BadAuth: 4003,

@@ -11,7 +11,7 @@ import {
 } from "../protocol";
 import type { SyncTimers } from "../types";
 import { versionFromPayload } from "../wire-version";
-import { TokenBucket } from "./rate-limit";
+import { TokenBucket, type RateLimit } from "./rate-limit";
 import type { IncomingChange, Room, RoomMember } from "./room";
 import type { ResolvedServerOptions } from "./server-options";
 
@@ -28,6 +28,8 @@ export interface ConnectionHost {
 /** Catch-up frames carry at most this many changes each. */
 const CATCH_UP_CHUNK = 500;
 const OPEN = 1;
+/** Bytes queued for one client beyond which it is disconnected (1013) instead of buffered without bound. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** How long a connection closed for silence gets to finish the close handshake before its socket is dropped, ms. */
 const TERMINATE_AFTER_MS = 1_000;
 
@@ -168,6 +170,12 @@ export class ServerConnection implements RoomMember {
 
   send(text: string): void {
     if (this.#ws.readyState !== OPEN) return;
+    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      // A client that does not read would make the server hold everything for it: let it reconnect and catch up.
+      this.#close(CloseCode.TryAgainLater, "not reading fast enough");
+      this.#host.timers.setTimeout(() => this.#ws.terminate(), TERMINATE_AFTER_MS);
+      return;
+    }
     this.#ws.send(text);
   }
 
@@ -192,6 +200,17 @@ export class ServerConnection implements RoomMember {
     if (this.#state === "closed") return;
     this.#lastFrameAt = this.#host.timers.now();
     const decoded = decodeFrame(clientFrameSchema, data);
+    const type = decoded.ok ? decoded.frame.type : undefined;
+    // Every frame but heartbeats and auth counts, malformed ones too (a flood of garbage is a flood).
+    if (this.#bucket !== undefined && type !== "heartbeat" && type !== "auth") {
+      const wait = this.#bucket.take();
+      if (wait > 0) {
+        const limit = this.#host.options.rateLimit as RateLimit;
+        const messageId = !decoded.ok ? peek(data).messageId : decoded.frame.type === "change" ? decoded.frame.messageId : decoded.frame.type === "sync-change" ? decoded.frame.data.messageId : undefined;
+        this.#sendError(WireErrorCode.RateLimited, `more than ${limit.maxMessages} frames per ${limit.intervalMs} ms; not applied, send it again in ${wait} ms`, messageId, wait);
+        return;
+      }
+    }
     if (!decoded.ok) {
       const raw = peek(data);
       if (raw.type === "auth" && this.#state === "awaiting-auth") {
@@ -206,14 +225,6 @@ export class ServerConnection implements RoomMember {
     if (frame.type === "heartbeat") {
       this.#sendFrame({ type: "heartbeat", timestamp: this.#host.timers.now() });
       return;
-    }
-    if (this.#bucket !== undefined && frame.type !== "auth") {
-      const wait = this.#bucket.take();
-      if (wait > 0) {
-        const messageId = frame.type === "change" ? frame.messageId : frame.type === "sync-change" ? frame.data.messageId : undefined;
-        this.#sendError(WireErrorCode.RateLimited, `more than ${this.#host.options.rateLimit === false ? 0 : this.#host.options.rateLimit.maxMessages} frames per ${this.#host.options.rateLimit === false ? 0 : this.#host.options.rateLimit.intervalMs} ms; not applied, send it again in ${wait} ms`, messageId, wait);
-        return;
-      }
     }
     this.#handle(frame);
   }
