@@ -1,5 +1,5 @@
 import { createKalphiteStore, type Entity } from "@kalphite/store";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import { CoordinatorError } from "./errors";
 import { createOptimisticClient, type ClientMutatorTransaction, type EnginePatch, type OptimisticEngine } from "./optimistic-client";
 
@@ -78,6 +78,14 @@ const silence = (p: Promise<unknown>) => {
 };
 
 describe("createOptimisticClient", () => {
+  it("infers client.mutate from the mutators (checked by tsc)", () => {
+    const { client } = setup();
+    expectTypeOf(client.mutate.addTodo).parameters.toEqualTypeOf<[id: string, title: string]>();
+    expectTypeOf(client.mutate.increment).returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(client.mutate).not.toHaveProperty("missing");
+    client.dispose();
+  });
+
   it("refuses a bad store, engine or mutators", () => {
     const store = createKalphiteStore();
     const code = (fn: () => unknown) => {

@@ -427,9 +427,12 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       }
       for (const d of patch.deleted ?? []) slice.set(d.entityType, d.entityId, undefined);
       for (const e of patch.entities ?? []) slice.set(e.type, e.id, e);
-      for (const confirmed of patch.operations ?? []) {
+      if (patch.operations && patch.operations.length > 0) {
+        const applied = new Map(patch.operations.map((o) => [o.id, o.clientId]));
         for (const op of pending) {
-          if (op.operationId === confirmed.id && (confirmed.clientId === undefined || op.clientId === undefined || op.clientId === confirmed.clientId)) op.applied = true;
+          if (op.operationId === undefined || !applied.has(op.operationId)) continue;
+          const clientId = applied.get(op.operationId);
+          if (clientId === undefined || op.clientId === undefined || op.clientId === clientId) op.applied = true;
         }
       }
     }
