@@ -1,8 +1,5 @@
-import type { Entity } from "@kalphite/store";
 import {
   NetworkSyncEngine,
-  SyncError,
-  SyncErrorCode,
   type ChangeMessage,
   type ConnectionStatus,
   type NetworkSyncEvents,
@@ -10,7 +7,7 @@ import {
   type SyncConfig,
 } from "@kalphite/sync-ws";
 import { SyncOpsError, SyncOpsErrorCode, messageOf } from "../errors";
-import { toStorableJson } from "../server/entity-check";
+import { toStorableJson } from "../json-data";
 import type {
   ConfirmedOperation,
   DeletedEntity,
@@ -22,9 +19,10 @@ import type {
   StateSyncRequest,
   StateSyncResponse,
 } from "../types";
-import { describeZodError, notificationSchema, pushResponseSchema, stateResponseSchema } from "../wire";
+import { describeZodError, pushResponseSchema, stateResponseSchema } from "../wire";
 import { backoff } from "./backoff";
 import { resolveModernConfig, type ModernSyncEngineConfig, type ResolvedModernConfig } from "./config";
+import { compareVersions, isRetriable, normalizeChange, parseNotification, patchContent, toSyncError } from "./engine-helpers";
 import { HttpRequestError } from "./fetch-http-client";
 import { NotificationChannel } from "./notification-channel";
 import { OperationQueue, type QueueEntry } from "./operation-queue";
@@ -70,38 +68,6 @@ interface FlushWaiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
-
-const compareVersions = (a: string, b: string): number => {
-  if (a === b) return 0;
-  if (a === "") return -1;
-  if (b === "") return 1;
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length !== b.length ? a.length - b.length : a < b ? -1 : 1;
-  return a < b ? -1 : 1;
-};
-
-/** A failed request that a later attempt may fix (network, timeout, 5xx, 401, 404, a malformed answer). */
-function isRetriable(error: unknown): boolean {
-  if (!(error instanceof SyncOpsError)) return true;
-  const status = error.status;
-  return status === undefined || status >= 500 || status === 401 || status === 404 || status === 405 || status === 408 || status === 429 || error.code === SyncOpsErrorCode.ProtocolError;
-}
-
-const toSyncError = (error: unknown): SyncError => {
-  if (error instanceof SyncError) return error;
-  const status = error instanceof SyncOpsError ? error.status : undefined;
-  const code =
-    status === 401
-      ? SyncErrorCode.Unauthorized
-      : error instanceof SyncOpsError && error.code === SyncOpsErrorCode.ProtocolError
-        ? SyncErrorCode.ProtocolError
-        : error instanceof SyncOpsError && error.code === SyncOpsErrorCode.StorageFailed
-          ? SyncErrorCode.StorageFailed
-          : SyncErrorCode.ServerError;
-  return new SyncError(code, messageOf(error), {
-    cause: error,
-    details: { ...(error instanceof SyncOpsError ? { code: error.code } : {}), ...(status === undefined ? {} : { status }) },
-  });
-};
 
 /**
  * Operation-based sync: named operations are queued durably and pushed over
@@ -231,7 +197,7 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
    * built in.
    */
   override async sendChange(change: ChangeMessage | ShortChange): Promise<void> {
-    const short = normalize(change);
+    const short = normalizeChange(change);
     if (short.type === "upsert") return this.executeOperation(`upsert${short.entityType}`, [short.entityId, short.entity]);
     return this.executeOperation(`delete${short.entityType}`, [short.entityId]);
   }
@@ -629,18 +595,7 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
     }
     this.#handshake = true;
 
-    const deleted: DeletedEntity[] = [...(response.deleted ?? [])];
-    if (!response.deleted && response.deletedEntityIds) {
-      for (const id of response.deletedEntityIds) deleted.push({ entityType: "unknown", entityId: id });
-    }
-    const entities = response.entities as Entity[];
-    if (reset) {
-      const present = new Set(entities.map((e) => keyOf(e.type, e.id)));
-      for (const [key, value] of this.#known) if (!present.has(key)) deleted.push(value);
-      this.#known.clear();
-    }
-    for (const entity of entities) this.#known.set(keyOf(entity.type, entity.id), { entityType: entity.type, entityId: entity.id });
-    for (const d of deleted) this.#known.delete(keyOf(d.entityType, d.entityId));
+    const { entities, deleted } = patchContent(response, this.#known);
 
     const changed = response.stateVersion !== this.#stateVersion || entities.length > 0 || deleted.length > 0 || reset;
     this.#stateVersion = response.stateVersion;
@@ -710,31 +665,23 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
   }
 
   #onNotification(text: string): void {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      this.#reportError(new SyncOpsError(SyncOpsErrorCode.ProtocolError, "a notification is not JSON"));
+    const parsed = parseNotification(text);
+    if (parsed instanceof SyncOpsError) {
+      this.#reportError(parsed);
       return;
     }
-    const parsed = notificationSchema.safeParse(raw);
-    if (!parsed.success) {
-      this.#reportError(new SyncOpsError(SyncOpsErrorCode.ProtocolError, `a notification does not match the protocol: ${describeZodError(parsed.error)}`));
-      return;
-    }
-    const message = parsed.data as NotificationMessage;
-    this.emit("notification", message);
-    switch (parsed.data.type) {
+    this.emit("notification", parsed as NotificationMessage);
+    switch (parsed.type) {
       case "state_changed":
-        if (compareVersions(parsed.data.payload.stateVersion, this.#stateVersion) > 0) this.syncState().catch(() => undefined);
+        if (compareVersions(parsed.payload.stateVersion, this.#stateVersion) > 0) this.syncState().catch(() => undefined);
         break;
       case "operation_confirmed":
-        this.#handleConfirmations([parsed.data.payload as OperationConfirmation]);
+        this.#handleConfirmations([parsed.payload as OperationConfirmation]);
         break;
       case "client_connected":
       case "client_disconnected": {
-        const connected = parsed.data.type === "client_connected";
-        const { clientId, userId } = parsed.data.payload;
+        const connected = parsed.type === "client_connected";
+        const { clientId, userId } = parsed.payload;
         if (connected) this.#presence.add(clientId);
         else this.#presence.delete(clientId);
         this.emit("presence", userId === undefined ? { clientId, connected } : { clientId, userId, connected });
@@ -742,23 +689,4 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
       }
     }
   }
-}
-
-const keyOf = (type: string, id: string) => `${type.length}:${type}${id}`;
-
-function normalize(change: ChangeMessage | ShortChange): ShortChange {
-  const c = change as Partial<ChangeMessage> & Partial<ShortChange>;
-  if (c && typeof c === "object" && c.type === "change" && c.payload && typeof c.payload === "object") {
-    const p = c.payload;
-    return p.entity === undefined
-      ? { type: p.operation, entityType: p.entityType, entityId: p.entityId }
-      : { type: p.operation, entityType: p.entityType, entityId: p.entityId, entity: p.entity };
-  }
-  if (!c || typeof c !== "object" || (c.type !== "upsert" && c.type !== "delete") || typeof c.entityType !== "string" || c.entityType === "" || typeof c.entityId !== "string" || c.entityId === "") {
-    throw new SyncOpsError(SyncOpsErrorCode.InvalidArgument, "sendChange(change): expected { type: \"upsert\" | \"delete\", entityType, entityId, entity? } or a ChangeMessage");
-  }
-  if (c.type === "upsert" && (typeof c.entity !== "object" || c.entity === null)) {
-    throw new SyncOpsError(SyncOpsErrorCode.InvalidArgument, `sendChange(upsert ${c.entityType} "${c.entityId}"): entity must be an object`);
-  }
-  return c as ShortChange;
 }

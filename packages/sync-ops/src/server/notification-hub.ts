@@ -97,6 +97,12 @@ export class NotificationHub {
   }
 
   #add(connection: Connection): void {
+    // The newcomer hears who is already here, as client_connected frames.
+    for (const [present, set] of this.#byClient) {
+      if (present === connection.clientId) continue;
+      const first = set.values().next().value as Connection;
+      connection.send(JSON.stringify(this.#presence("client_connected", first)));
+    }
     this.#connections.add(connection);
     const { clientId } = connection;
     if (clientId === undefined) return;

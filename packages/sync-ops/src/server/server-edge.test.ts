@@ -173,6 +173,7 @@ describe("notifications", () => {
     const bob = await listen(`${base}?clientId=${b}`);
     const alice = await listen(`${base}?clientId=${a}`);
     expect(await bob.next("client_connected", (m) => m.payload.clientId === a)).toMatchObject({ payload: { clientId: a } });
+    expect(await alice.next("client_connected", (m) => m.payload.clientId === b)).toMatchObject({ payload: { clientId: b } });
     await post(`${server.url}/sync/operations`, { operations: [op(a, 1, "addTodo", `${a}-t`, "hi")] });
     const changed = await bob.next("state_changed");
     expect(changed.payload).toMatchObject({ affectedEntityTypes: ["todo"], triggerClientId: a });

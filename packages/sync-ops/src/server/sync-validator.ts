@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { SyncOpsErrorCode } from "../errors";
 import type { PendingOperation, Result, SyncValidator, ValidatedEntity, ValidatedOperation } from "../types";
 import { describeZodError, pendingOperationSchema, pushRequestSchema } from "../wire";
-import { schemaFor, toStorableJson, type ServerSchema } from "./entity-check";
+import { toStorableJson } from "../json-data";
+import { schemaFor, type ServerSchema } from "./entity-check";
 import { HttpRefusal, readJsonBody, sendError } from "./http-io";
 
 /** Options of `createSyncValidator`. */
