@@ -318,6 +318,22 @@ describe("createWebSocketSyncServer", () => {
     expect(serverErrors).toEqual([]);
   });
 
+  it("drops a client that does not read (1013) instead of buffering for it without bound; the others go on", async () => {
+    const server = await startServer({ rateLimit: false, maxPayloadBytes: 4 * 1024 * 1024 });
+    const stalled = await rawClient(server.url);
+    await stalled.auth();
+    (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const reader = makeEngine(server, { userId: "reader" });
+    await reader.connect();
+    const writer = await rawClient(server.url);
+    await writer.auth();
+    const blob = "x".repeat(1024 * 1024);
+    for (let i = 0; i < 48; i++) writer.send(writer.change(`big${i}`, `big${i}`, { entity: todo(`big${i}`, { blob }) }));
+    await eventually(() => server.roomSize("room") === 2, "the stalled client was dropped", 30_000);
+    await eventually(() => reader.getEntity("todo", "big47") !== undefined, "the reader got everything", 30_000);
+    expect(reader.getConnectionStatus()).toBe("connected");
+  });
+
   it("rejects bad options with INVALID_CONFIG", async () => {
     const { createWebSocketSyncServer } = await import("./create-server");
     await expect(createWebSocketSyncServer({ path: "no-slash" })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
