@@ -29,17 +29,19 @@ export function patchEntries<T extends Item>(data: SyncData<T>, what: string): A
  */
 export class SyncSource<T extends Item> {
   readonly #server = new Map<string, T>();
+  /** `#server` as a record, rebuilt on the first read after a change. */
+  #snapshot: Record<string, T> | undefined;
   readonly #listeners = new Set<(data: SyncData<T>) => void>();
   readonly #logger: Logger;
   readonly instance: SyncInstance<T>;
 
   constructor(id: string, logger: Logger) {
     this.#logger = logger;
-    const snapshot = () => Object.fromEntries(this.#server) as Record<string, T>;
+    const snapshot = () => (this.#snapshot ??= Object.fromEntries(this.#server) as Record<string, T>);
     const listeners = this.#listeners;
     this.instance = {
       id,
-      getSyncedData: snapshot,
+      getSyncedData: snapshot, // the same object while nothing arrives; do not mutate it
       onUpdate(listener) {
         listeners.add(listener);
         return () => void listeners.delete(listener);
@@ -79,6 +81,7 @@ export class SyncSource<T extends Item> {
 
   /** Records what the backend says about `id` (`null`: deleted). */
   set(id: string, item: T | null): void {
+    this.#snapshot = undefined;
     if (item === null) this.#server.delete(id);
     else this.#server.set(id, item);
   }

@@ -119,7 +119,7 @@ export interface SyncConfig<T extends Item = AnyItem> {
 export interface SyncInstance<T extends Item = AnyItem> {
   /** The `sync.id`. */
   readonly id: string;
-  /** Everything the backend has sent, by item id (deleted items absent). */
+  /** Everything the backend has sent, by item id (deleted items absent); the same object until the next update. */
   getSyncedData(): Readonly<Record<string, T>>;
   /** Calls `listener` with every update the backend sends from now on, as it arrives. */
   onUpdate(listener: (data: SyncData<T>) => void): () => void;
