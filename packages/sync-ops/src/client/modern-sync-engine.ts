@@ -186,7 +186,7 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
     return [...this.#presence];
   }
 
-  /** Replaces the bearer token (for the next requests and notification connections). */
+  /** Replaces the bearer token (used from the next request and the next notification (re)connection on). */
   setAuthToken(token: string | undefined): void {
     this.#c.authToken = token;
   }
@@ -627,10 +627,14 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
   #startChannel(): Promise<void> {
     const n = this.#c.notification;
     if (!n) return Promise.resolve();
-    const url = new URL(n.url);
-    url.searchParams.set("clientId", this.#c.clientId);
-    url.searchParams.set("userId", this.#c.userId);
-    if (n.kind === "sse" && this.#c.authToken !== undefined) url.searchParams.set("token", this.#c.authToken);
+    const url = () => {
+      const u = new URL(n.url);
+      u.searchParams.set("clientId", this.#c.clientId);
+      u.searchParams.set("userId", this.#c.userId);
+      // EventSource-style streams cannot always send headers: the token rides along in the query too.
+      if (n.kind === "sse" && this.#c.authToken !== undefined) u.searchParams.set("token", this.#c.authToken);
+      return u.toString();
+    };
     const opened = new Promise<void>((resolve) => {
       this.#channelOpened = () => {
         this.#channelOpened = undefined;
@@ -640,8 +644,8 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
     let everOpened = false;
     const channel = new NotificationChannel({
       kind: n.kind,
-      url: url.toString(),
-      headers: this.#headers(),
+      url,
+      headers: () => this.#headers(),
       WebSocket: this.#c.WebSocket,
       fetch: this.#c.fetch,
       timers: this.#c.timers,

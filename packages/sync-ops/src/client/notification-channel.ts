@@ -16,8 +16,9 @@ export type WebSocketConstructor = new (url: string, options?: { headers?: Recor
 /** Options of `NotificationChannel`. */
 export interface NotificationChannelOptions {
   kind: "websocket" | "sse";
-  url: string;
-  headers: Record<string, string>;
+  /** Read at every (re)connection, so a replaced token is used. */
+  url: () => string;
+  headers: () => Record<string, string>;
   WebSocket: WebSocketConstructor;
   fetch: typeof fetch;
   timers: Required<FlushTimers>;
@@ -104,7 +105,7 @@ export class NotificationChannel {
   #openWebSocket(generation: number): void {
     let ws: WebSocketLike;
     try {
-      ws = new this.#o.WebSocket(this.#o.url, { headers: this.#o.headers });
+      ws = new this.#o.WebSocket(this.#o.url(), { headers: this.#o.headers() });
     } catch {
       this.#transition("failed", generation);
       return;
@@ -138,7 +139,7 @@ export class NotificationChannel {
     this.#close = () => controller.abort();
     void (async () => {
       try {
-        const res = await this.#o.fetch(this.#o.url, { headers: { accept: "text/event-stream", ...this.#o.headers }, signal: controller.signal });
+        const res = await this.#o.fetch(this.#o.url(), { headers: { accept: "text/event-stream", ...this.#o.headers() }, signal: controller.signal });
         if (!res.ok || !res.body) throw new Error(`SSE ${res.status}`);
         this.#transition("opened", generation);
         const reader = res.body.getReader();
