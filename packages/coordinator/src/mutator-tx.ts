@@ -28,7 +28,7 @@ export const CLOSED = Symbol("closed");
 export class StoreTx implements ClientMutatorTransaction {
   readonly #store: KalphiteStore<any>;
   /** Buffered writes, one per key, in the order of their last write; `next` undefined = delete. Mutators write a few entities: a list beats a map. */
-  readonly writes: { type: string; id: string; next: Entity | undefined }[] = [];
+  readonly writes: { type: string; id: string; next: Entity | undefined; prev?: Entity | undefined }[] = [];
   open = true;
   constructor(
     store: KalphiteStore<any>,

@@ -127,6 +127,8 @@ interface Op {
   clientId: string | undefined;
   /** Whole-store patches (paths `/<type>/<id>…`) undoing its current effect (its effect itself is re-derived by re-running it). */
   inverse: Patch[];
+  /** The fast path's writes with what they replaced; turned into `inverse` when a rebase needs it. */
+  undo?: ReadonlyArray<{ type: string; id: string; next: Entity | undefined; prev?: Entity | undefined }> | undefined;
   /** The server included it in a state we applied. */
   applied: boolean;
   /** The server said it applied it (a push answer); the next state patch includes it. */
@@ -364,21 +366,13 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       Promise.resolve(value).catch(() => undefined);
       return false;
     }
-    const inverse: Patch[] = [];
     const writes = tx.writes;
     try {
       const apply = () => {
-        for (const { type, id, next } of writes) {
-          const prev = store.getById(type, id) as Entity | undefined;
-          const path = formatPointer([type, id]);
-          if (next === undefined) {
-            if (prev === undefined) continue;
-            store.getByType(type).delete(id);
-            inverse.push({ op: "add", path, value: prev });
-          } else {
-            store.getByType(type).upsert(id, next);
-            inverse.push(prev === undefined ? { op: "remove", path } : { op: "replace", path, value: prev });
-          }
+        for (const w of writes) {
+          w.prev = store.getById(w.type, w.id) as Entity | undefined;
+          if (w.next !== undefined) store.getByType(w.type).upsert(w.id, w.next);
+          else if (w.prev !== undefined) store.getByType(w.type).delete(w.id);
         }
       };
       if (writes.length <= 1) apply();
@@ -387,8 +381,28 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       op.reject(error);
       return true;
     }
-    accept(op, inverse.length > 1 ? inverse.reverse() : inverse);
+    op.undo = writes;
+    pending.push(op);
+    send(op);
     return true;
+  };
+
+  /** `op`'s inverse patches (built from the fast path's writes on first use). */
+  const inverseOf = (op: Op): Patch[] => {
+    const undo = op.undo;
+    if (undo) {
+      op.undo = undefined;
+      const inverse: Patch[] = [];
+      for (let i = undo.length - 1; i >= 0; i--) {
+        const { type, id, next, prev } = undo[i]!;
+        const path = formatPointer([type, id]);
+        if (prev === undefined) {
+          if (next !== undefined) inverse.push({ op: "remove", path });
+        } else inverse.push(next === undefined ? { op: "add", path, value: prev } : { op: "replace", path, value: prev });
+      }
+      op.inverse = inverse;
+    }
+    return op.inverse;
   };
 
   const mutate = {} as Record<string, (...args: unknown[]) => Promise<void>>;
@@ -411,7 +425,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     claimIds([...(patch?.operations ?? []), ...(input.failed ?? [])]);
     const slice = new EntitySlice(store);
     const undo: Patch[] = [];
-    for (let i = pending.length - 1; i >= 0; i--) undo.push(...pending[i]!.inverse);
+    for (let i = pending.length - 1; i >= 0; i--) undo.push(...inverseOf(pending[i]!));
     slice.loadPaths(undo);
     slice.apply(undo);
 
@@ -445,6 +459,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
     const record = (op: Op, outcome: Outcome) => {
       // A re-run that throws has no effect now; the server decides its fate.
+      op.undo = undefined;
       op.inverse = outcome.ok ? slice.effect(outcome.journal).inverse : [];
     };
     const replay = (index: number): void | Promise<void> => {
