@@ -123,9 +123,10 @@ function withResync(
   inner: SyncStorage,
   o: { admin: pg.Pool; schema: string; channel: string; room: string; interval: number; log: Logger },
 ): SyncStorage {
-  let heard = 0;
+  // The newest version this instance knows of; undefined until the first read.
+  let heard: number | undefined;
   const off = inner.onChange((event) => {
-    heard = Math.max(heard, event.stateVersion);
+    heard = Math.max(heard ?? 0, event.stateVersion);
   });
   let busy = false;
   const tick = async () => {
@@ -135,7 +136,7 @@ function withResync(
       // sync-ops' version row (TABLES.meta) and its NOTIFY payload ({ v, t, c }).
       const { rows } = await o.admin.query<{ version: string }>(`SELECT version FROM ${o.schema}.kalphite_sync_meta WHERE id = 1`);
       const version = Number(rows[0]?.version ?? 0);
-      if (heard === 0) heard = version; // the first read: what the storage knew when it opened
+      if (heard === undefined) heard = version; // the first read: what the storage knew when it opened
       else if (version > heard) {
         o.log.warn("resync", { room: o.room, version, heard });
         await o.admin.query("SELECT pg_notify($1, $2)", [o.channel, JSON.stringify({ v: version, t: [], c: [] })]);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { createWebSocketSyncServer, type WebSocketSyncServer } from "@kalphite/sync-ws";
@@ -92,6 +93,13 @@ export async function startSyncServer(config: SyncServerConfig): Promise<Running
   const log = config.log;
   const access = createAccessControl(config.token, config.grants);
   const started = Date.now();
+  if (config.dataDir !== undefined) {
+    try {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new ServerError(ServerErrorCode.StorageFailed, `cannot create the data directory ${config.dataDir}: ${messageOf(error)}`, { cause: error });
+    }
+  }
   let storage: RoomStorageFactory;
   if (config.postgres !== undefined) {
     storage = await createPostgresRoomStorage({ url: config.postgres, poolSize: config.poolSize ?? 4, resyncIntervalMs: config.resyncIntervalMs ?? 5000, log });
