@@ -110,6 +110,24 @@ describe("NetworkSyncEngine: the connection state machine (fake socket, fake tim
     expect(e.getConnectionStatus()).toBe("connected");
   });
 
+  it("connect() while waiting to reconnect retries at once and starts the count over", async () => {
+    const e = engine({ reconnectDelay: 10_000, maxReconnectDelay: 10_000 });
+    const first = e.connect();
+    await tick();
+    last().accept();
+    await first;
+    last().drop(1006);
+    await tick();
+    expect(FakeWebSocket.sockets).toHaveLength(1);
+    const again = e.connect();
+    expect(FakeWebSocket.sockets).toHaveLength(2);
+    last().accept();
+    await again;
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(FakeWebSocket.sockets).toHaveLength(2);
+    expect(e.getConnectionStatus()).toBe("connected");
+  });
+
   it("backoff: base · 2^(n−1), capped, times 0.75–1.25 by the random draw", () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, 100, 1_000, () => 0.5))).toEqual([100, 200, 400, 800]);
     expect(backoffDelay(10, 100, 1_000, () => 0.5)).toBe(1_000);
@@ -204,8 +222,10 @@ describe("NetworkSyncEngine: the connection state machine (fake socket, fake tim
     await e.disconnect();
     expect(await flushing).toMatchObject({ code: "DISCONNECTED" });
     expect(await reconnecting).toMatchObject({ code: "DISCONNECTED" });
+    // connect() while waiting retried at once (socket 2); after disconnect() nothing more is opened.
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(FakeWebSocket.sockets).toHaveLength(1);
+    expect(FakeWebSocket.sockets).toHaveLength(2);
+    expect(FakeWebSocket.sockets[1]!.closedWith).toBe(1000);
     expect(e.getConnectionStatus()).toBe("disconnected");
     // The queue stays for the next connect(); a flush() made offline waits for it.
     expect(e.getOfflineQueueSize()).toBe(1);

@@ -102,14 +102,17 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    * Loads the persisted state (once), opens the socket, authenticates and
    * catches up; resolves when the connection is live. A failed attempt is
    * retried with backoff up to `reconnectAttempts`; a refused token rejects
-   * with `UNAUTHORIZED` at once. Resolves at once when already connected.
+   * with `UNAUTHORIZED` at once. Resolves at once when already connected;
+   * called while waiting to reconnect, it tries again now (and starts the
+   * attempt count over).
    */
   async connect(): Promise<void> {
     checkWsUrl(this.#config.wsUrl);
     if (this.#phase === "open") return;
     const done = new Promise<void>((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
-    // Synchronously "connecting" from here on (loading the storage first when needed).
-    if (this.#phase === "idle") this.#transition({ type: "connect" });
+    // Synchronously "connecting" from here on (loading the storage first when needed);
+    // while waiting to retry, it retries now.
+    if (this.#phase === "idle" || this.#phase === "waiting") this.#transition({ type: "connect" });
     return done;
   }
 
@@ -270,7 +273,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
    *     │  │                                     ┌─────────┐ ◀─────────────┴─────────────────────┘ timeout
    *     │  └──── failures > reconnectAttempts,   │ waiting │   (failures ≤ reconnectAttempts: backoff)
    *     │        refused token (4001 / 4003) ─── └─────────┘
-   *     └─────── disconnect() from any phase (close 1000)
+   *     └─────── disconnect() from any phase (close 1000)      connect() while waiting: retry now
    *
    * idle → "disconnected"; loading, opening, syncing, waiting → "connecting"; open → "connected".
    */
@@ -278,8 +281,12 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     const before = this.#phase;
     switch (event.type) {
       case "connect": {
-        if (before !== "idle") return;
+        if (before !== "idle" && before !== "waiting") return;
         this.#failures = 0;
+        if (before === "waiting") {
+          this.#config.timers.clearTimeout(this.#retryTimer);
+          this.#retryTimer = undefined;
+        }
         if (this.#loaded) {
           this.#open();
           break;
