@@ -286,6 +286,7 @@ describe("processServerDelta: ordering", () => {
     expect(code(() => c.processServerDelta({ data: {}, serverSeq: 2, confirmedClientSeq: Number.NaN }, clientWins))).toBe("INVALID_DELTA");
     expect(code(() => c.processServerDelta({ data: {}, serverSeq: 1 }, {} as never))).toBe("INVALID_ARGUMENT");
     expect(code(() => c.processServerDelta({ data: [1, 2], serverSeq: 1 }, clientWins))).toBe("DELTA_FAILED");
+    expect(code(() => c.processServerDelta({ data: "nope", serverSeq: 1 }, clientWins))).toBe("DELTA_FAILED");
     expect(applied).toEqual([]);
     expect(c.getConfirmedServerSeq()).toBe(0);
   });
@@ -367,6 +368,17 @@ describe("processServerDelta: settling and rebasing", () => {
     owner.mutate({ todos: [{ op: "replace", path: "/t1/title", value: "mine" }] });
     owner.coordinator.processServerDelta(delta(1, 0, { todos: [{ op: "replace", path: "/t1", value: { title: "B", done: true } }] }), fieldLevelMerge);
     expect(owner.view("todos")).toEqual({ t1: { title: "mine", done: true } });
+  });
+
+  it("a bare Patch[] delta (single-atom owners) is resolved as it is and compared with every atom's pending patches", () => {
+    const c = createOptimisticSyncCoordinator();
+    const applied = vi.fn();
+    c.onApplyDelta(applied);
+    c.registerPendingMutation({ clientSeq: 1, mutationInfo: null, optimisticPatches: new Map([["doc", [{ op: "replace", path: "/a", value: 1 }, { op: "replace", path: "/b", value: 1 }]]]) });
+    const delta: Patch[] = [{ op: "replace", path: "/a", value: 2 }];
+    c.processServerDelta({ data: delta, serverSeq: 1, prevServerSeq: 0 }, serverWins);
+    expect(applied).toHaveBeenCalledWith(delta);
+    expect(c.getPendingPatches()).toEqual(new Map([["doc", [{ op: "replace", path: "/b", value: 1 }]]]));
   });
 
   it("the recompute owner (confirmed + getPendingPatches) sees the same state as the in-place one", () => {

@@ -27,10 +27,6 @@ export class Emitter<TEvents extends { [K in keyof TEvents]: (...args: any[]) =>
     this.#listeners.clear();
   }
 
-  has(event: keyof TEvents): boolean {
-    return (this.#listeners.get(event)?.size ?? 0) > 0;
-  }
-
   emit<K extends keyof TEvents>(event: K, ...args: Parameters<TEvents[K]>): void {
     const set = this.#listeners.get(event);
     if (!set) return;

@@ -169,24 +169,6 @@ export class EntitySlice {
     return out;
   }
 
-  /** Whole-entity patches turning the store's current state into this slice. */
-  diff(): Patch[] {
-    const out: Patch[] = [];
-    for (const [type, ids] of this.#loaded) {
-      const byId = this.#doc[type]!;
-      for (const id of ids) {
-        const next = hasOwn(byId, id) ? byId[id] : undefined;
-        const current = this.#store.getById(type, id) as Entity | undefined;
-        const path = formatPointer([type, id]);
-        if (next === undefined) {
-          if (current !== undefined) out.push({ op: "remove", path });
-        } else if (current === undefined) out.push({ op: "add", path, value: next });
-        else if (next !== current && !deepEqual(next, current)) out.push({ op: "replace", path, value: next });
-      }
-    }
-    return out;
-  }
-
   /** Removes every entity of `types` (load them whole first, so the removals reach the store). */
   clearTypes(types: Iterable<string>): void {
     for (const type of types) {

@@ -7,12 +7,21 @@
  */
 import { requireAtomPatches } from "./atom-map";
 import { CoordinatorError, CoordinatorErrorCode } from "./errors";
-import { applyPatch, type Patch } from "./json-patch";
+import { applyPatch, validatePatch, type Patch } from "./json-patch";
 import { isPointerPrefix } from "./json-pointer";
 import type { AtomKey, ConflictResolutionStrategy, PendingMutation } from "./types";
 
-/** A strategy over per-atom JSON Patch deltas. */
-export type PatchConflictStrategy = ConflictResolutionStrategy<Map<AtomKey, Patch[]> | Record<string, Patch[]>, Map<AtomKey, Patch[]>>;
+/** A strategy over JSON Patch deltas: per atom, or one bare `Patch[]` (for a single-atom owner; it is compared with every atom's pending patches). */
+export type PatchConflictStrategy = ConflictResolutionStrategy<Map<AtomKey, Patch[]> | Record<string, Patch[]> | Patch[], Map<AtomKey, Patch[]> | Patch[]>;
+
+/** The delta as given: a bare patch stays a bare patch, anything else must be per-atom patches. */
+function resolveDelta(serverDelta: unknown, who: string): Map<AtomKey, Patch[]> | Patch[] {
+  if (Array.isArray(serverDelta)) {
+    validatePatch(serverDelta);
+    return serverDelta;
+  }
+  return requireAtomPatches(serverDelta, `${who}: the delta`);
+}
 
 /** Paths an operation writes (`test` writes none). */
 function writes(op: Patch): string[] {
@@ -29,13 +38,13 @@ function writes(op: Patch): string[] {
 const overlaps = (a: string, b: string) => isPointerPrefix(a, b) || isPointerPrefix(b, a);
 
 function mapPending(
-  resolved: Map<AtomKey, Patch[]>,
+  resolved: Map<AtomKey, Patch[]> | Patch[],
   pending: Map<AtomKey, Patch[]>,
   rewrite: (op: Patch, delta: readonly Patch[]) => Patch | undefined,
 ): Map<AtomKey, Patch[]> {
   const out = new Map<AtomKey, Patch[]>();
   for (const [atom, patches] of pending) {
-    const delta = resolved.get(atom);
+    const delta = Array.isArray(resolved) ? resolved : resolved.get(atom);
     if (!delta || delta.length === 0) {
       out.set(atom, patches);
       continue;
@@ -57,7 +66,7 @@ function mapPending(
  * pending for the server's verdict.
  */
 export const serverWins: PatchConflictStrategy = {
-  resolve: (serverDelta) => requireAtomPatches(serverDelta, "serverWins: the delta"),
+  resolve: (serverDelta) => resolveDelta(serverDelta, "serverWins"),
   rebasePending: (resolved, pending) =>
     mapPending(resolved, pending, (op, delta) => {
       const mine = writes(op);
@@ -71,7 +80,7 @@ export const serverWins: PatchConflictStrategy = {
  * show until the server settles them.
  */
 export const clientWins: PatchConflictStrategy = {
-  resolve: (serverDelta) => requireAtomPatches(serverDelta, "clientWins: the delta"),
+  resolve: (serverDelta) => resolveDelta(serverDelta, "clientWins"),
 };
 
 /**
@@ -82,7 +91,7 @@ export const clientWins: PatchConflictStrategy = {
  * (re-applied on top of the server's object).
  */
 export const fieldLevelMerge: PatchConflictStrategy = {
-  resolve: (serverDelta) => requireAtomPatches(serverDelta, "fieldLevelMerge: the delta"),
+  resolve: (serverDelta) => resolveDelta(serverDelta, "fieldLevelMerge"),
   rebasePending: (resolved, pending) =>
     mapPending(resolved, pending, (op, delta) => {
       const mine = writes(op);
