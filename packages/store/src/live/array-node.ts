@@ -17,20 +17,22 @@ const arraySlice = Array.prototype.slice;
  * is always current: any read but `length` applies them first.
  */
 interface PendingEdits<T> {
-  /** Entries, in arrival order (sorted when applied). */
+  /** Entries, sorted in the node's order, with their keys. */
   readonly ins: T[];
   readonly insKeys: unknown[];
-  /** id → index in `ins`. */
-  readonly insAt: Map<EntityId, number>;
+  readonly insIds: Set<EntityId>;
+  /** Raw indices of the exits. */
   readonly del: Set<number>;
 }
 
 /**
- * Pending edits a node may hold before it applies them (O(n) at worst):
- * a sixteenth of its size, at least 256, so that applying costs O(1)
- * amortized per edit.
+ * Pending edits a node holds at most before it applies them. Applying is one
+ * pass over the span they touch; keeping entries sorted costs O(limit) per
+ * entry at worst: 512 keeps both small (the pass is then amortized over 512
+ * edits).
  */
-const lazyLimit = (n: number) => Math.max(256, n >> 4);
+const LAZY_LIMIT = 512;
+
 
 /**
  * A node whose result is a live view (`filter`, `orderBy`, `limit`, …): the
@@ -189,7 +191,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   #pendingEdits(): PendingEdits<T> {
     let p = this.#pending;
     if (p === undefined) {
-      p = this.#pending = { ins: [], insKeys: [], insAt: new Map(), del: new Set() };
+      p = this.#pending = { ins: [], insKeys: [], insIds: new Set(), del: new Set() };
       this.#setLazy(true);
     }
     return p;
@@ -197,7 +199,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
 
   /** Whether the entity with `id` is among the pending entries. */
   protected isPending(id: EntityId): boolean {
-    return this.#pending?.insAt.has(id) === true;
+    return this.#pending?.insIds.has(id) === true;
   }
 
   /** Whether raw index `i` is a pending exit. */
@@ -208,9 +210,11 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   /** `entity` enters; applied to `array` later. */
   protected deferInsert(entity: T): void {
     const p = this.#pendingEdits();
-    p.insAt.set(entity.id, p.ins.length);
-    p.ins.push(entity);
-    p.insKeys.push(this.order.key(entity));
+    const key = this.order.key(entity);
+    const at = this.#pendingBound(p, key, entity.id);
+    arraySplice.call(p.ins, at, 0, entity);
+    arraySplice.call(p.insKeys, at, 0, key);
+    p.insIds.add(entity.id);
     this.work += 16;
     this.#record(entity, undefined, -1, -1);
     this.#checkPending(p);
@@ -219,18 +223,56 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   /** The pending entry `entity` leaves again. */
   protected deferRemovePending(entity: T): void {
     const p = this.#pending!;
-    const at = p.insAt.get(entity.id)!;
-    const last = p.ins.length - 1;
-    if (at !== last) {
-      p.ins[at] = p.ins[last]!;
-      p.insKeys[at] = p.insKeys[last];
-      p.insAt.set(p.ins[at]!.id, at);
-    }
-    p.ins.length = last;
-    p.insKeys.length = last;
-    p.insAt.delete(entity.id);
+    const at = this.#pendingIndex(p, entity);
+    arraySplice.call(p.ins, at, 1);
+    arraySplice.call(p.insKeys, at, 1);
+    p.insIds.delete(entity.id);
     this.work += 16;
     this.#record(undefined, entity, -1, -1);
+  }
+
+  /** Index of `entity` among the pending entries (by its key, then a scan). */
+  #pendingIndex(p: PendingEdits<T>, entity: T): number {
+    const at = this.#pendingBound(p, this.order.key(entity), entity.id);
+    if (p.ins[at]?.id === entity.id) return at;
+    for (let i = 0; i < p.ins.length; i++) if (p.ins[i]!.id === entity.id) return i;
+    throw new Error(`${this.label}: pending entity "${entity.id}" not found`);
+  }
+
+  /** The first pending index whose entry sorts after (key, id). */
+  #pendingBound(p: PendingEdits<T>, key: unknown, id: EntityId): number {
+    let lo = 0;
+    let hi = p.ins.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.order.compare(p.insKeys[mid], key) || compareIds(p.ins[mid]!.id, id)) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * The view's rows [start, end) as they are with the pending edits, without
+   * applying them: a merge walk from the first row (for reads of the first
+   * rows, `end` ≤ `PEEK_LIMIT`, plus the exits it skips).
+   */
+  peek(start: number, end: number): T[] {
+    const p = this.#pending;
+    if (p === undefined) return arraySlice.call(this.array, start, end) as T[];
+    const a = this.array;
+    const { ins, insKeys, del } = p;
+    const out: T[] = [];
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < end; k++) {
+      while (i < a.length && del.has(i)) i++;
+      let next: T;
+      if (j < ins.length && (i >= a.length || (this.order.compare(insKeys[j], this.keyAt(i)) || compareIds(ins[j]!.id, a[i]!.id)) < 0)) next = ins[j++]!;
+      else if (i < a.length) next = a[i++]!;
+      else break;
+      if (k >= start) out.push(next);
+    }
+    return out;
   }
 
   /** The entity at raw index `i` leaves; applied to `array` later. */
@@ -276,24 +318,21 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     while (right < n && this.isPendingExit(right)) right++;
     if (left >= 0 && !before(left)) return false;
     if (right < n && before(right)) return false;
-    // No pending entry may sort between the old place and the new one.
+    // Neighbours among the pending entries.
     const p = this.#pending;
     if (p === undefined || p.ins.length === 0) return true;
-    const oldKey = this.order.key(prev);
-    for (let k = 0; k < p.ins.length; k++) {
-      const other = p.ins[k]!;
-      if (other.id === id) continue;
-      const afterOld = (this.order.compare(p.insKeys[k], oldKey) || compareIds(other.id, prev.id)) > 0;
-      const afterNew = (this.order.compare(p.insKeys[k], key) || compareIds(other.id, id)) > 0;
-      if (afterOld !== afterNew) return false;
-    }
+    const at = i >= 0 ? this.#pendingBound(p, this.order.key(prev), prev.id) : this.#pendingIndex(p, prev);
+    const l = at - 1;
+    const r = i >= 0 ? at : at + 1;
+    if (l >= 0 && (this.order.compare(p.insKeys[l], key) || compareIds(p.ins[l]!.id, id)) >= 0) return false;
+    if (r < p.ins.length && (this.order.compare(p.insKeys[r], key) || compareIds(p.ins[r]!.id, id)) <= 0) return false;
     return true;
   }
 
   /** The pending entry `prev` becomes `next`, whose key changed but whose place did not. */
   protected replacePendingKey(prev: T, next: T): void {
     const p = this.#pending!;
-    const at = p.insAt.get(prev.id)!;
+    const at = this.#pendingIndex(p, prev);
     p.ins[at] = next;
     p.insKeys[at] = this.order.key(next);
     this.work += 16;
@@ -301,7 +340,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   }
 
   #checkPending(p: PendingEdits<T>): void {
-    if (p.ins.length + p.del.size > lazyLimit(this.array.length)) this.settle();
+    if (p.ins.length + p.del.size > LAZY_LIMIT) this.settle();
   }
 
   /**
@@ -320,12 +359,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     const a = this.array;
     const ranks = this.#ranks;
     const n = a.length;
-    const { del } = p;
-    // Entries in the node's order.
-    const order = p.ins.map((_, k) => k);
-    order.sort((x, y) => this.order.compare(p.insKeys[x], p.insKeys[y]) || compareIds(p.ins[x]!.id, p.ins[y]!.id));
-    const ins = order.map((k) => p.ins[k]!);
-    const insKeys = order.map((k) => p.insKeys[k]);
+    const { ins, insKeys, del } = p;
     const dels = Int32Array.from(del).sort();
     const at = new Int32Array(ins.length);
     for (let j = 0; j < ins.length; j++) at[j] = this.#rawBound(insKeys[j], ins[j]!.id);
@@ -477,10 +511,8 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   }
 
   protected release(): void {
-    if (this.#pending !== undefined) {
-      this.#pending = undefined;
-      this.#setLazy(false);
-    }
+    // A disposed view keeps what it held: apply what waits first.
+    this.settle();
     this.#tracks = undefined;
     this.#cursors.length = 0;
     if (this.#ranks !== undefined) this.#ranks.length = 0;

@@ -2,7 +2,7 @@ import type { BaseEntity } from "../types";
 import { readOnlyError } from "./live-errors";
 import type { LiveView } from "./live-types";
 import { SAFE_READS } from "./safe-reads";
-import { NODE, hostOf, type ViewHost } from "./view-host";
+import { NODE, PEEK_LIMIT, hostOf, type ViewHost } from "./view-host";
 
 type Method = (...args: unknown[]) => unknown;
 const ArrayProto = Array.prototype as unknown as Record<string, Method>;
@@ -10,7 +10,7 @@ const ArrayProto = Array.prototype as unknown as Record<string, Method>;
 // Reads that call no user code run natively on the raw array: one Proxy
 // forward to find the method, then plain-array speed.
 const NATIVE_READS = [
-  "at", "concat", "flat", "includes", "indexOf", "join", "lastIndexOf", "slice", "toLocaleString", "toString",
+  "at", "concat", "flat", "includes", "indexOf", "join", "lastIndexOf", "toLocaleString", "toString",
   "toReversed", "toSorted", "toSpliced", "with",
 ] as const;
 const MUTATORS = ["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin"] as const;
@@ -45,6 +45,25 @@ for (const name of NATIVE_READS) {
     return native.apply(hostOf(this).items, arguments as unknown as unknown[]);
   });
 }
+// The first rows of a view with pending edits are read without applying them.
+const arraySlice = Array.prototype.slice;
+const hasOwn = Object.prototype.hasOwnProperty;
+define("slice", function slice(this: unknown, start?: unknown, end?: unknown) {
+  const host = hostOf(this);
+  if (host.pending) {
+    const n = host.size;
+    const relative = (v: unknown, fallback: number) => {
+      if (v === undefined) return fallback;
+      const x = Math.trunc(Number(v)) || 0;
+      return x < 0 ? Math.max(n + x, 0) : Math.min(x, n);
+    };
+    const from = relative(start, 0);
+    const to = relative(end, n);
+    if (to <= PEEK_LIMIT) return from < to ? host.peek(from, to) : [];
+  }
+  // eslint-disable-next-line prefer-rest-params
+  return arraySlice.apply(host.items, arguments as unknown as [number?, number?]);
+});
 for (const name of MUTATORS) {
   define(name, function refuse(this: unknown): never {
     throw readOnlyError(hostOf(this).label, `${name}()`);
@@ -67,7 +86,11 @@ function guard<T extends BaseEntity>(host: ViewHost<T>): { handler: ProxyHandler
   };
   const lazyGet = (target: T[], key: PropertyKey, receiver: unknown): unknown => {
     if (key === "length") return host.size;
-    if (key !== NODE) void host.items;
+    if (typeof key === "string" && key.length <= 3 && key >= "0" && key <= "9" && /^(0|[1-9]\d*)$/.test(key) && Number(key) < PEEK_LIMIT) {
+      return host.peek(Number(key), Number(key) + 1)[0];
+    }
+    // Members (methods) apply the edits themselves when they read rows.
+    if (key !== NODE && !hasOwn.call(DESCRIPTORS, key)) void host.items;
     return Reflect.get(target, key, receiver);
   };
   const handler: ProxyHandler<T[]> = {

@@ -7,6 +7,9 @@ import type { Upstream } from "./node-types";
 /** @internal The node behind a view's raw array; a symbol so it never shows up as an array field. */
 export const NODE: unique symbol = Symbol("kalphite.live.node");
 
+/** A read of a view's first rows (`slice`, an index) up to here is answered from its pending edits, without applying them. */
+export const PEEK_LIMIT = 256;
+
 /** A read in progress over a view: `items` is the view until it changes, then a snapshot. */
 export interface Cursor<T> {
   items: readonly T[];
@@ -21,6 +24,8 @@ export interface ViewHost<T extends BaseEntity> extends Upstream<T> {
   readonly size: number;
   /** Whether the node holds edits not applied to `array` yet. */
   readonly pending: boolean;
+  /** Rows [start, end) as they are with the pending edits, without applying them (for the first rows). */
+  peek(start: number, end: number): T[];
   /** The guarded array users hold. */
   readonly view: LiveView<T>;
   readonly disposed: boolean;
