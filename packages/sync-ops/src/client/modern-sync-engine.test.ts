@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KalphiteStore } from "@kalphite/store";
+import { bindStore } from "@kalphite/sync-ws";
 import { z } from "zod";
 import { createOperationSyncServer, type OperationSyncServer } from "../server/operation-sync-server";
 import type { Mutator } from "../server/mutator-transaction";
@@ -171,6 +173,28 @@ describe("ModernSyncEngine against a real server", () => {
     expect(ids).toContain("legacy-2");
     expect(ids).not.toContain("legacy-1");
     await expect(e.sendChange({ type: "upsert", entityType: "todo", entityId: "x" } as any)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
+  it("works with sync-ws's bindStore: local store writes go out as upsert<type>, pulled state comes back in", async () => {
+    const storeA = KalphiteStore();
+    const storeB = KalphiteStore();
+    const a = engine({ notificationUrl: wsUrl(server) });
+    const b = engine({ notificationUrl: wsUrl(server) });
+    const unbindA = bindStore(storeA, a);
+    const unbindB = bindStore(storeB, b);
+    try {
+      await Promise.all([a.connect(), b.connect()]);
+      const arrived = next<StatePatch>((fn) => b.onStatePatch(fn), (p) => p.entities.some((x) => x.id === "bound-1"));
+      storeA.getByType("todo").upsert("bound-1", { id: "bound-1", type: "todo", title: "via the store", done: false });
+      await new Promise((r) => setImmediate(r));
+      await a.flush();
+      await arrived;
+      expect(storeB.getById("todo", "bound-1")).toMatchObject({ title: "via the store" });
+      expect(a.getClientId()).toMatch(/^client-/);
+    } finally {
+      unbindA();
+      unbindB();
+    }
   });
 
   it("sends the bearer token on every request and the notification connection", async () => {

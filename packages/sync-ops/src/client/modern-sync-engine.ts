@@ -181,6 +181,11 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
     return this.#stateVersion;
   }
 
+  /** This client's id (`config.clientId`). */
+  override getClientId(): string {
+    return this.#c.clientId;
+  }
+
   /** Client ids whose notification connections are open (as this engine heard). */
   getConnectedClients(): string[] {
     return [...this.#presence];
@@ -459,6 +464,8 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
   #emitConfirmed(entry: QueueEntry, serverTimestamp: number): ConfirmedOperation {
     const confirmed: ConfirmedOperation = { ...entry.op, serverTimestamp };
     this.emit("operationConfirmed", confirmed);
+    // The base engine's acknowledgement, for code written against it (bindStore retries a full queue on it).
+    this.emit("ack", { messageId: `${entry.op.clientId}:${entry.op.id}`, seq: Number(this.#stateVersion) || 0 });
     return confirmed;
   }
 
