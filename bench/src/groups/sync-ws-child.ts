@@ -13,6 +13,14 @@ import type { SyncWsParams } from "./sync-ws";
 const SERVER = fileURLToPath(new URL("./sync-ws-server.ts", import.meta.url));
 const BENCH_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+interface BenchTodo {
+  id: string;
+  type: "todo";
+  title: string;
+  done: boolean;
+  updatedAt: number;
+}
+
 /** One client: sends a change, and calls `onRemote(id)` when another client's change is visible. */
 interface BenchClient {
   send(id: string, n: number): void;
@@ -52,7 +60,7 @@ async function rawClient(url: string): Promise<BenchClient> {
 }
 
 async function syncClient(url: string, index: number): Promise<BenchClient> {
-  const store = KalphiteStore();
+  const store = KalphiteStore<BenchTodo>();
   const engine = new NetworkSyncEngine({ wsUrl: url, roomId: "bench", userId: `user${index}`, clientId: `client-${index}` });
   bindStore(store, engine);
   const client: BenchClient = {
