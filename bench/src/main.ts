@@ -17,6 +17,7 @@ import { transactionsGroup } from "./groups/transactions";
 import { storeGroup } from "./groups/store";
 import { syncOpsGroup } from "./groups/sync-ops";
 import { syncWsGroup } from "./groups/sync-ws";
+import { serverGroup } from "./groups/server";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
 
@@ -30,6 +31,7 @@ const GROUPS: Record<string, GroupFactory> = {
   transactions: transactionsGroup,
   "sync-ws": syncWsGroup,
   coordinator: coordinatorGroup,
+  server: serverGroup,
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

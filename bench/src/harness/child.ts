@@ -14,6 +14,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   transactions: async () => (await import("../groups/transactions-child")).runTransactionsChild,
   "sync-ws": async () => (await import("../groups/sync-ws-child")).runSyncWsChild,
   coordinator: async () => (await import("../groups/coordinator-child")).runCoordinatorChild,
+  server: async () => (await import("../groups/server-child")).runServerChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);
