@@ -260,7 +260,9 @@ export async function createOperationSyncServer(options: OperationSyncServerOpti
       }
     })();
     inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
+    work
+      .catch((error: unknown) => onError(error)) // a response that could not even be written
+      .finally(() => inFlight.delete(work));
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -278,10 +280,15 @@ export async function createOperationSyncServer(options: OperationSyncServerOpti
       refuse(503, "Service Unavailable");
       return;
     }
-    authenticate(req, url).then(
-      () => (closing ? refuse(503, "Service Unavailable") : hub.upgrade(req, socket, head, url)),
-      () => refuse(401, "Unauthorized"),
-    );
+    authenticate(req, url)
+      .then(
+        () => (closing ? refuse(503, "Service Unavailable") : hub.upgrade(req, socket, head, url)),
+        () => refuse(401, "Unauthorized"),
+      )
+      .catch((error: unknown) => {
+        onError(error);
+        socket.destroy();
+      });
   };
 
   const server = options.server ?? createServer();

@@ -185,7 +185,13 @@ export class PushProcessor {
       }
       return results;
     });
-    if (committed) this.#options.onCommitted(committed);
+    if (committed) {
+      try {
+        this.#options.onCommitted(committed);
+      } catch {
+        // Notifying is best effort: the push is committed and its answer stands.
+      }
+    }
     return outcomes;
   }
 
