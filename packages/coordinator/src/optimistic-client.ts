@@ -498,10 +498,12 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     return replay(0);
   };
 
-  engine.onStatePatch((patch) => {
+  // ModernSyncEngine's on* return their unsubscribe; kept for dispose.
+  const offs: unknown[] = [];
+  offs.push(engine.onStatePatch((patch) => {
     if (!disposed) schedule(() => rebase({ patch }));
-  });
-  engine.onOperationConfirmed?.((operation) => {
+  }));
+  offs.push(engine.onOperationConfirmed?.((operation) => {
     if (disposed) return;
     schedule(() => {
       claimIds([operation]);
@@ -510,8 +512,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       op.confirmed = true;
       op.resolve();
     });
-  });
-  engine.onOperationFailed(({ operation, error }) => {
+  }));
+  offs.push(engine.onOperationFailed(({ operation, error }) => {
     if (disposed) return;
     schedule(() => {
       claimIds([operation]);
@@ -519,7 +521,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       if (!op) return;
       return rebase({ rejected: new Map([[op, error]]), failed: [operation] });
     });
-  });
+  }));
 
   return {
     mutate: mutate as OptimisticClient<TMutators>["mutate"],
@@ -537,6 +539,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     dispose: () => {
       disposed = true;
       events.clear();
+      for (const off of offs) if (typeof off === "function") off();
     },
   };
 }
