@@ -10,6 +10,7 @@ import type { ServerParams } from "./server";
 
 const APP = fileURLToPath(new URL("../../../apps/sync-server/", import.meta.url));
 const BIN = join(APP, "dist", "cli.js");
+const TOKEN = "bench-token";
 
 type PgClient = { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
 // node-postgres is a dependency of the server app, not of the bench: load it from there.
@@ -26,7 +27,7 @@ async function onAdmin(url: string, sql: string): Promise<void> {
 }
 
 function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, "--port", "0", "--quiet", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [BIN, "--port", "0", "--quiet", "--token", TOKEN, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
@@ -74,7 +75,7 @@ export async function runServerChild(impl: string, raw: Record<string, unknown>)
     const pushAll = async (clients: number, perClient: number): Promise<number> => {
       const round = ++seq;
       const engines = Array.from({ length: clients }, (_, c) =>
-        new sync.ModernSyncEngine({ baseUrl: servers[c % servers.length]!.url, clientId: `bench-${process.pid}-${round}-${c}`, userId: "bench", batchSize: params.batch, offlineQueueLimit: 1_000_000, pullInterval: 0 }),
+        new sync.ModernSyncEngine({ baseUrl: servers[c % servers.length]!.url, clientId: `bench-${process.pid}-${round}-${c}`, userId: "bench", authToken: TOKEN, batchSize: params.batch, offlineQueueLimit: 1_000_000, pullInterval: 0 }),
       );
       await Promise.all(engines.map((e) => e.connect()));
       const start = nowMs();

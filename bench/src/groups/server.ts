@@ -56,7 +56,7 @@ export function serverGroup(options: RunOptions): GroupSpec {
     targets: [rate("push-many", "pglite", many), rate("push-many", "postgres-1", many), rate("push-many", "postgres-2", many)],
     notApplicable: postgresUrl ? [] : ["push-1", "push-many"].flatMap((workload) => pgImpls.map((impl) => ({ workload, impl, reason: "KALPHITE_TEST_POSTGRES_URL unset" }))),
     notes: [
-      "The servers are real `kalphite-server` processes (apps/sync-server/dist/cli.js, built when stale) started by the child with --port 0 --quiet; the clients are ModernSyncEngines (memory storage) in the child. 2 cores are shared by everything, so two instances compete with each other and with the clients for CPU.",
+      "The servers are real `kalphite-server` processes (apps/sync-server/dist/cli.js, built when missing: run `npm run server -- --help` or the sync-server tests first after changing its sources) started by the child with --port 0 --quiet; the clients are ModernSyncEngines (memory storage) in the child. 2 cores are shared by everything, so two instances compete with each other and with the clients for CPU.",
       "push: each client queues its addTodo operations (`executeOperation`) and `flush()`es; time until every operation is confirmed. Each operation is validated (zod args, todo schema) and applied once.",
       "postgres-2: clients alternate between the two instances; both write to the same room (one schema), serialized on its version row, with LISTEN/NOTIFY between them.",
     ],
