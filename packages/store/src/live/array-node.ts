@@ -344,11 +344,11 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   }
 
   /**
-   * Applies the pending entries and exits to `array` (and its ranks): the
-   * span between the first and the last raw position they touch is copied
-   * once, entries placed by binary search (no comparison per element), and
-   * put back with one splice. A single pending move is one `moveWithin`,
-   * what moving it at once would have cost.
+   * Applies the pending entries and exits to `array` (and its ranks), in
+   * place: the tail from the first exit is compacted once, then the entries
+   * are placed from the right at the points a binary search found (no
+   * comparison per element). A single pending move is one `moveWithin`, what
+   * moving it at once would have cost.
    */
   settle(): void {
     const p = this.#pending;
@@ -371,38 +371,45 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
       this.work += Math.abs(to - from) + 16;
       return;
     }
-    let lo = n;
-    let hi = 0;
-    if (dels.length > 0) {
-      lo = dels[0]!;
-      hi = dels[dels.length - 1]! + 1;
-    }
-    if (ins.length > 0) {
-      lo = Math.min(lo, at[0]!);
-      hi = Math.max(hi, at[ins.length - 1]!);
-    }
-    if (hi < lo) hi = lo;
-    const outItems: T[] = [];
-    const outRanks: unknown[] = [];
+    // In place, without allocating: exits closed left to right, then entries
+    // placed right to left at the points a binary search found.
+    let write = dels.length > 0 ? dels[0]! : n;
     let d = 0;
-    let j = 0;
-    for (let i = lo; ; i++) {
-      while (j < ins.length && at[j] === i) {
-        outItems.push(ins[j]!);
-        if (ranks !== undefined) outRanks.push(insKeys[j]);
-        j++;
-      }
-      if (i >= hi) break;
+    for (let i = write; i < n; i++) {
       if (d < dels.length && dels[d] === i) {
         d++;
         continue;
       }
-      outItems.push(a[i]!);
-      if (ranks !== undefined) outRanks.push(ranks[i]);
+      a[write] = a[i]!;
+      if (ranks !== undefined) ranks[write] = ranks[i];
+      write++;
     }
-    replaceSpan(a, lo, hi - lo, outItems);
-    if (ranks !== undefined) replaceSpan(ranks, lo, hi - lo, outRanks);
-    this.work += hi - lo + 16;
+    a.length = write;
+    if (ranks !== undefined) ranks.length = write;
+    const m = write;
+    if (ins.length > 0) {
+      for (let j = 0; j < ins.length; j++) at[j] = this.#rawBound(insKeys[j], ins[j]!.id);
+      // Grow by pushing (the array stays packed), then merge from the right.
+      for (let j = 0; j < ins.length; j++) {
+        arrayPush.call(a, ins[j]!); // the raw array's own `push` refuses writes: Array's
+        if (ranks !== undefined) ranks.push(insKeys[j]);
+      }
+      let r = m - 1;
+      let w = m + ins.length - 1;
+      for (let j = ins.length - 1; j >= 0; j--) {
+        const stop = at[j]!;
+        while (r >= stop) {
+          a[w] = a[r]!;
+          if (ranks !== undefined) ranks[w] = ranks[r];
+          w--;
+          r--;
+        }
+        a[w] = ins[j]!;
+        if (ranks !== undefined) ranks[w] = insKeys[j];
+        w--;
+      }
+    }
+    this.work += n - Math.min(dels.length > 0 ? dels[0]! : n, ins.length > 0 ? at[0]! : n) + 16;
   }
 
   /** The first raw index whose entity sorts after (key, id). */
@@ -526,19 +533,8 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
 // `Array.prototype.splice` is called directly: a view's raw array carries its
 // own `splice` that refuses writes.
 const arraySplice = Array.prototype.splice;
+const arrayPush = Array.prototype.push;
 const SHORT_SPAN = 32;
-
-/** Replaces `count` elements of `a` from `start` with `values`, shifting the tail once (if the lengths differ). */
-function replaceSpan<V>(a: V[], start: number, count: number, values: readonly V[]): void {
-  const common = Math.min(count, values.length);
-  for (let k = 0; k < common; k++) a[start + k] = values[k]!;
-  if (values.length > count) {
-    const extra = values.slice(common);
-    // Spread in slices: a call has an argument limit.
-    for (let k = 0; k < extra.length; k += 8192) arraySplice.call(a, start + common + k, 0, ...extra.slice(k, k + 8192));
-  }
-  else if (count > values.length) arraySplice.call(a, start + common, count - common);
-}
 
 function insertInto<V>(a: V[], i: number, value: V): void {
   if (a.length - i > SHORT_SPAN) {
