@@ -109,15 +109,17 @@ const RETRY = Symbol("retry");
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   guardStdout();
+  // A shell waits this long for a holder that may be a one-shot command about to finish.
+  const shellDeadline = Date.now() + 5000;
   for (let attempt = 0; ; attempt++) {
-    const code = await attemptMain(argv, env);
+    const code = await attemptMain(argv, env, Date.now() < shellDeadline);
     if (code !== RETRY) return code;
     // The holder was closing down: it releases the directory within moments.
     await new Promise((done) => setTimeout(done, Math.min(200, 10 * (attempt + 1))));
   }
 }
 
-async function attemptMain(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | typeof RETRY> {
+async function attemptMain(argv: readonly string[], env: NodeJS.ProcessEnv, shellMayWait: boolean): Promise<number | typeof RETRY> {
   let opened: Promise<OpenData> | undefined;
   let openedDir: string | undefined;
   let releaseTurn: (() => void) | undefined;
@@ -199,6 +201,7 @@ async function attemptMain(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (heldElsewhere) {
     if (wantsShell) {
       process.off("SIGINT", onSigint);
+      if (shellMayWait) return RETRY;
       fail(
         new TodoError(
           TodoErrorCode.Conflict,
