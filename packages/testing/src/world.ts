@@ -334,7 +334,12 @@ export async function runWorld(config: WorldConfig, scenario: SimScenario): Prom
     }
     const done = await clock.runUntil(deadline, converged);
     stats.convergeMs = clock.now() - healedAt;
-    for (const c of clients) await c.optimistic?.whenIdle();
+    // Rebases still queued finish (a mutator that never settles is reported, not waited for).
+    let idle = false;
+    void Promise.all(clients.map((c) => c.optimistic?.whenIdle())).then(() => {
+      idle = true;
+    });
+    if (!(await clock.advance(0, () => idle))) problems.push("an optimistic client never became idle (a mutator or rebase never settled)");
     if (!done) {
       const states = clients.map((c) => `${c.clientId}: up=${c.up} queue=${c.engine?.getOfflineQueueSize()} pending=${c.optimistic?.getPendingOperations().length} version=${c.engine?.getCurrentStateVersion()} status=${c.engine?.getConnectionStatus()}`);
       problems.push(`did not converge within ${config.convergeWithinMs} simulated ms after the network healed (server version ${serverDisk.version}${server ? "" : ", server down"}):\n    ${states.join("\n    ")}`);
@@ -381,7 +386,7 @@ function clientEntities(store: KalphiteStore<any>): Entity[] {
 const sortEntities = (list: Entity[]) =>
   list.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-function checkStates(clients: readonly SimClient[], disk: SimulatedServerDisk, problems: string[]): void {
+export function checkStates(clients: readonly SimClient[], disk: SimulatedServerDisk, problems: string[]): void {
   const serverEntities = disk.entities();
   const expected = new Map(serverEntities.map((e) => [`${e.type}/${e.id}`, canonical(e)]));
   for (const c of clients) {
@@ -397,7 +402,7 @@ function checkStates(clients: readonly SimClient[], disk: SimulatedServerDisk, p
   }
 }
 
-function checkOperations(
+export function checkOperations(
   disk: SimulatedServerDisk,
   called: ReadonlyMap<string, number>,
   confirmations: readonly Confirmation[],
