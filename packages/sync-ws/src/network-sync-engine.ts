@@ -65,6 +65,8 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
   readonly #config: ResolvedSyncConfig;
   #clientId: string | undefined;
   #cursor = 0;
+  /** The room epoch `#cursor` counts in (from `ready`). */
+  #epoch: string | undefined;
   readonly #versions = new Map<string, EntityVersion>();
   readonly #queue = new ChangeQueue();
   readonly #writer: StateWriter;
@@ -211,6 +213,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     const clientId = this.#config.clientId ?? state.clientId ?? globalThis.crypto.randomUUID();
     this.#clientId = clientId;
     this.#cursor = state.cursor;
+    this.#epoch = state.epoch;
     for (const version of state.versions) this.#versions.set(entityKey(version.entityType, version.entityId), version);
     for (const message of state.queue) {
       const key = entityKey(message.payload.entityType, message.payload.entityId);
@@ -323,6 +326,7 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
           clientId: this.#clientId,
           ...(this.#config.authToken === undefined ? {} : { token: this.#config.authToken }),
           since: this.#cursor,
+          ...(this.#epoch === undefined ? {} : { epoch: this.#epoch }),
           heartbeatInterval: this.#config.heartbeatInterval,
           protocol: PROTOCOL_VERSION,
         });
@@ -542,6 +546,15 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
         break;
       }
       case "ready": {
+        if (frame.epoch !== this.#epoch) {
+          // Another sequence (a new or rebuilt room): the catch-up just received was complete; count from its end.
+          this.#epoch = frame.epoch;
+          this.#cursor = frame.seq;
+          this.#writer.later((write) => {
+            write.epoch = frame.epoch;
+            write.cursor = frame.seq;
+          });
+        }
         this.#advanceCursor(frame.seq);
         this.#transition({ type: "ready", seq: frame.seq, maxPayloadBytes: frame.maxPayloadBytes });
         break;

@@ -102,6 +102,35 @@ describe("offline on both sides", () => {
   });
 });
 
+describe("a server that lost its storage", () => {
+  it("a client whose cursor counts another epoch gets a full catch-up", async () => {
+    const { createWebSocketSyncServer } = await import("./server/create-server");
+    const first = await createWebSocketSyncServer({ port: 0 });
+    const b = makeEngine(first, { userId: "b" });
+    try {
+      const a = makeEngine(first, { userId: "a" });
+      await a.connect();
+      await b.connect();
+      for (let i = 0; i < 5; i++) await a.sendChange({ type: "upsert", entityType: "todo", entityId: `old${i}`, entity: todo(`old${i}`) });
+      await a.flush();
+      await eventually(() => b.getServerSequence() === 5, "b saw seq 5");
+      await b.disconnect();
+      await a.disconnect();
+    } finally {
+      await first.close();
+    }
+    // Restarted on memory storage: the sequence starts over, and passes b's cursor before b is back.
+    const second = await startServer({ port: first.port });
+    const c = makeEngine(second, { userId: "c" });
+    await c.connect();
+    for (let i = 0; i < 8; i++) await c.sendChange({ type: "upsert", entityType: "todo", entityId: `new${i}`, entity: todo(`new${i}`) });
+    await c.flush();
+    await b.connect();
+    for (let i = 0; i < 8; i++) expect(b.getEntity("todo", `new${i}`)).toBeDefined();
+    expect(b.getServerSequence()).toBe(8);
+  });
+});
+
 describe("the server's heartbeat (fake timers, real sockets)", () => {
   afterEach(() => {
     vi.useRealTimers();

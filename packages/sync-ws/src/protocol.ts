@@ -44,6 +44,8 @@ export const authFrameSchema = z.object({
   token: z.string().max(16_384).optional(),
   /** The last server sequence this replica saw in the room; the server sends what changed after it. */
   since: z.number().int().nonnegative().optional(),
+  /** The room epoch `since` belongs to (from `ready`); another epoch means "send everything". */
+  epoch: z.string().max(512).optional(),
   /** The client's heartbeat interval, ms: the server declares it dead after two of them without a frame. */
   heartbeatInterval: z.number().int().positive().max(3_600_000).optional(),
   protocol: z.number().int().optional(),
@@ -99,6 +101,8 @@ export const readyFrameSchema = z.object({
   roomId: z.string(),
   clientId: z.string(),
   seq: z.number().int().nonnegative(),
+  /** Names the room's sequence; a client keeps it with its cursor. */
+  epoch: z.string(),
   maxPayloadBytes: z.number().int().positive(),
   heartbeatInterval: z.number().int().positive(),
   timestamp: z.number(),

@@ -6,6 +6,7 @@ import type { EntityVersion } from "./version";
 export interface PendingWrite {
   clientId?: string;
   cursor?: number;
+  epoch?: string;
   readonly versions: Map<string, EntityVersion>;
   readonly enqueue: Map<string, ChangeMessage>;
   readonly dequeue: Set<string>;
@@ -68,6 +69,7 @@ function toStorageWrite(write: PendingWrite): SyncStateWrite {
   return {
     ...(write.clientId === undefined ? {} : { clientId: write.clientId }),
     ...(write.cursor === undefined ? {} : { cursor: write.cursor }),
+    ...(write.epoch === undefined ? {} : { epoch: write.epoch }),
     versions: [...write.versions.values()],
     enqueue: [...write.enqueue.values()],
     dequeue: [...write.dequeue],

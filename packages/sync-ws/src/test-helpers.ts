@@ -89,7 +89,7 @@ export class FakeWebSocket {
     const frame = JSON.parse(data) as Record<string, unknown>;
     this.sent.push(frame);
     if (frame.type === "auth" && FakeWebSocket.autoReady) {
-      this.receive({ type: "ready", roomId: frame.roomId, clientId: frame.clientId, seq: 0, maxPayloadBytes: 1_048_576, heartbeatInterval: 1000, timestamp: 0 });
+      this.receive({ type: "ready", roomId: frame.roomId, clientId: frame.clientId, seq: 0, epoch: "e1", maxPayloadBytes: 1_048_576, heartbeatInterval: 1000, timestamp: 0 });
     }
     if (frame.type === "heartbeat" && FakeWebSocket.answerHeartbeats) this.receive({ type: "heartbeat", timestamp: 0 });
   }

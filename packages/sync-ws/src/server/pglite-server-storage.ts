@@ -6,7 +6,7 @@ import type { RoomCommit, RoomSnapshot, StoredChange, SyncServerStorage } from "
 // PostgreSQL text cannot hold U+0000, which JSON strings (and so entities and ids) may contain;
 // JSON.stringify escapes it (and lone surrogates) to ASCII.
 const TABLES = `
-CREATE TABLE IF NOT EXISTS kalphite_sync_rooms (room text PRIMARY KEY, seq bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS kalphite_sync_rooms (room text PRIMARY KEY, seq bigint NOT NULL, epoch text NOT NULL);
 CREATE TABLE IF NOT EXISTS kalphite_sync_log (
   room text NOT NULL, seq bigint NOT NULL, message_id text NOT NULL, change text NOT NULL, PRIMARY KEY (room, seq));
 CREATE TABLE IF NOT EXISTS kalphite_sync_entities (
@@ -40,10 +40,11 @@ export function createPGliteServerStorage(dataDir: string): SyncServerStorage {
     async loadRoom(roomId): Promise<RoomSnapshot> {
       try {
         const pg = db.pglite;
-        const room = await pg.query<{ seq: string | number }>("SELECT seq FROM kalphite_sync_rooms WHERE room = $1", [key(roomId)]);
+        const room = await pg.query<{ seq: string | number; epoch: string }>("SELECT seq, epoch FROM kalphite_sync_rooms WHERE room = $1", [key(roomId)]);
         const entities = await pg.query<{ change: string }>("SELECT change FROM kalphite_sync_entities WHERE room = $1 ORDER BY seq", [key(roomId)]);
         const messages = await pg.query<{ message_id: string; seq: string | number }>("SELECT message_id, seq FROM kalphite_sync_messages WHERE room = $1", [key(roomId)]);
         return {
+          epoch: room.rows[0]?.epoch ?? globalThis.crypto.randomUUID(),
           seq: Number(room.rows[0]?.seq ?? 0),
           entities: entities.rows.map((r) => JSON.parse(r.change) as StoredChange),
           messages: messages.rows.map((r) => [JSON.parse(r.message_id) as string, Number(r.seq)] as const),
@@ -56,7 +57,7 @@ export function createPGliteServerStorage(dataDir: string): SyncServerStorage {
       try {
         await db.pglite.transaction(async (tx) => {
           const room = key(roomId);
-          await tx.query("INSERT INTO kalphite_sync_rooms (room, seq) VALUES ($1, $2) ON CONFLICT (room) DO UPDATE SET seq = EXCLUDED.seq", [room, commit.seq]);
+          await tx.query("INSERT INTO kalphite_sync_rooms (room, seq, epoch) VALUES ($1, $2, $3) ON CONFLICT (room) DO UPDATE SET seq = EXCLUDED.seq", [room, commit.seq, commit.epoch]);
           if (commit.changes.length > 0) {
             const rows = commit.changes.map((c) => ({ s: c.seq, m: key(c.messageId), k: key(`${c.version.entityType}\u0000${c.version.entityId}`), c: JSON.stringify(c) }));
             await tx.query(

@@ -3,7 +3,7 @@ import type { AckOutcome, ServerChange } from "../protocol";
 import type { ConflictStrategy } from "../types";
 import { entityKey, joinVersions, localVersion, type EntityVersion, type LocalWrite } from "../version";
 import { payloadFromVersion } from "../wire-version";
-import type { StoredChange, SyncServerStorage } from "./server-storage";
+import type { RoomSnapshot, StoredChange, SyncServerStorage } from "./server-storage";
 
 /** Who gets a room's frames: a connection that joined it. */
 export interface RoomMember {
@@ -36,6 +36,8 @@ const MAX_BATCH = 500;
  */
 export class Room {
   readonly id: string;
+  /** Names this room's sequence (see `RoomSnapshot.epoch`). */
+  readonly epoch: string;
   readonly members = new Set<RoomMember>();
   #seq: number;
   readonly #entities: Map<string, StoredChange>;
@@ -49,10 +51,11 @@ export class Room {
 
   constructor(
     id: string,
-    snapshot: { seq: number; entities: readonly StoredChange[]; messages: readonly (readonly [string, number])[] },
+    snapshot: RoomSnapshot,
     options: { storage: SyncServerStorage; strategy: ConflictStrategy; now: () => number; onError: (error: unknown) => void },
   ) {
     this.id = id;
+    this.epoch = snapshot.epoch;
     this.#seq = snapshot.seq;
     this.#entities = new Map(snapshot.entities.map((c) => [entityKey(c.version.entityType, c.version.entityId), c]));
     this.#messages = new Map(snapshot.messages);
@@ -137,7 +140,7 @@ export class Room {
     }
     if (log.length > 0 || messages.size > 0) {
       try {
-        await this.#storage.commit(this.id, { seq, changes: log, messages: [...messages.entries()] });
+        await this.#storage.commit(this.id, { epoch: this.epoch, seq, changes: log, messages: [...messages.entries()] });
       } catch (error) {
         this.#onError(error);
         const failure = error instanceof SyncError ? error : new SyncError("STORAGE_FAILED", String(error), { cause: error });

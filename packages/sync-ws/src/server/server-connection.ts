@@ -294,8 +294,9 @@ export class ServerConnection implements RoomMember {
     if (frame.heartbeatInterval !== undefined) this.#heartbeatInterval = frame.heartbeatInterval;
     this.#room = room;
     if (!implicit) {
-      // A cursor past the room's end comes from other storage: send everything.
-      const since = frame.since === undefined || frame.since > room.seq ? 0 : frame.since;
+      // A cursor of another epoch, or past the room's end, counts another sequence: send everything.
+      const foreign = (frame.epoch !== undefined && frame.epoch !== room.epoch) || (frame.since ?? 0) > room.seq;
+      const since = frame.since === undefined || foreign ? 0 : frame.since;
       const changes = room.changesSince(since);
       for (let i = 0; i < changes.length; i += CATCH_UP_CHUNK) this.#sendFrame({ type: "catch-up", changes: changes.slice(i, i + CATCH_UP_CHUNK) });
       this.#sendFrame({
@@ -303,6 +304,7 @@ export class ServerConnection implements RoomMember {
         roomId: room.id,
         clientId: frame.clientId,
         seq: room.seq,
+        epoch: room.epoch,
         maxPayloadBytes: this.#host.options.maxPayloadBytes,
         heartbeatInterval: this.#heartbeatInterval,
         timestamp: this.#host.timers.now(),

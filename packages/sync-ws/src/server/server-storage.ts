@@ -14,6 +14,12 @@ export interface StoredChange {
 
 /** Everything the server needs to serve a room, read once when the room is first used. */
 export interface RoomSnapshot {
+  /**
+   * Names this room's sequence: a new one whenever the sequence starts over
+   * (a new room, or storage that was lost), so a client's cursor from
+   * another epoch is not trusted. Stored with the first commit.
+   */
+  readonly epoch: string;
   /** The room's last sequence (0: empty). */
   readonly seq: number;
   /** The latest stored change of every entity (tombstones included). */
@@ -24,6 +30,8 @@ export interface RoomSnapshot {
 
 /** One atomic commit of a batch of changes to a room. */
 export interface RoomCommit {
+  /** The room's epoch (from its snapshot). */
+  readonly epoch: string;
   /** The room's sequence after the commit. */
   readonly seq: number;
   /** New log entries; each also becomes its entity's current version. */
@@ -49,11 +57,11 @@ export interface SyncServerStorage {
 
 /** Server storage in this process's memory (the default without `dataDir`). */
 export function createMemoryServerStorage(): SyncServerStorage {
-  const rooms = new Map<string, { seq: number; entities: Map<string, StoredChange>; log: StoredChange[]; messages: Map<string, number> }>();
+  const rooms = new Map<string, { epoch: string; seq: number; entities: Map<string, StoredChange>; log: StoredChange[]; messages: Map<string, number> }>();
   const room = (id: string) => {
     let r = rooms.get(id);
     if (r === undefined) {
-      r = { seq: 0, entities: new Map(), log: [], messages: new Map() };
+      r = { epoch: globalThis.crypto.randomUUID(), seq: 0, entities: new Map(), log: [], messages: new Map() };
       rooms.set(id, r);
     }
     return r;
@@ -62,10 +70,11 @@ export function createMemoryServerStorage(): SyncServerStorage {
     async open() {},
     async loadRoom(roomId) {
       const r = room(roomId);
-      return { seq: r.seq, entities: [...r.entities.values()], messages: [...r.messages.entries()] };
+      return { epoch: r.epoch, seq: r.seq, entities: [...r.entities.values()], messages: [...r.messages.entries()] };
     },
     async commit(roomId, commit) {
       const r = room(roomId);
+      r.epoch = commit.epoch;
       r.seq = commit.seq;
       for (const change of commit.changes) {
         r.log.push(change);

@@ -5,6 +5,7 @@ import type { PersistedSyncState, SyncStateStorage, SyncStateWrite } from "./sta
 interface Scope {
   clientId?: string | undefined;
   cursor: number;
+  epoch?: string | undefined;
   versions: Map<string, EntityVersion>;
   queue: Map<string, ChangeMessage>;
 }
@@ -26,12 +27,13 @@ export function createMemorySyncStorage(): SyncStateStorage {
   return {
     async load(name): Promise<PersistedSyncState> {
       const scope = scopeOf(name);
-      return { clientId: scope.clientId, cursor: scope.cursor, versions: [...scope.versions.values()], queue: [...scope.queue.values()] };
+      return { clientId: scope.clientId, cursor: scope.cursor, epoch: scope.epoch, versions: [...scope.versions.values()], queue: [...scope.queue.values()] };
     },
     async write(name, write: SyncStateWrite): Promise<void> {
       const scope = scopeOf(name);
       if (write.clientId !== undefined) scope.clientId = write.clientId;
       if (write.cursor !== undefined) scope.cursor = write.cursor;
+      if (write.epoch !== undefined) scope.epoch = write.epoch;
       for (const version of write.versions ?? []) scope.versions.set(entityKey(version.entityType, version.entityId), version);
       for (const id of write.dequeue ?? []) scope.queue.delete(id);
       for (const message of write.enqueue ?? []) scope.queue.set(message.messageId, message);

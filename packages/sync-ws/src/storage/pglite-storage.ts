@@ -66,9 +66,11 @@ export function createPGliteSyncStorage(database: FrontendDatabase | PGliteLike)
         const values = new Map(meta.rows.map((row) => [row.key, JSON.parse(row.value) as unknown]));
         const clientId = values.get("clientId");
         const cursor = values.get("cursor");
+        const epoch = values.get("epoch");
         return {
           clientId: typeof clientId === "string" ? clientId : undefined,
           cursor: typeof cursor === "number" ? cursor : 0,
+          epoch: typeof epoch === "string" ? epoch : undefined,
           versions: versions.rows.map((row) => JSON.parse(row.version) as EntityVersion),
           queue: queue.rows.map((row) => JSON.parse(row.message) as ChangeMessage),
         };
@@ -84,6 +86,7 @@ export function createPGliteSyncStorage(database: FrontendDatabase | PGliteLike)
           const meta: [string, unknown][] = [];
           if (write.clientId !== undefined) meta.push(["clientId", write.clientId]);
           if (write.cursor !== undefined) meta.push(["cursor", write.cursor]);
+          if (write.epoch !== undefined) meta.push(["epoch", write.epoch]);
           for (const [name, value] of meta) {
             await tx.query(
               "INSERT INTO kalphite_sync_client_meta (scope, key, value) VALUES ($1, $2, $3) ON CONFLICT (scope, key) DO UPDATE SET value = EXCLUDED.value",

@@ -7,6 +7,8 @@ export interface PersistedSyncState {
   readonly clientId?: string | undefined;
   /** The last server sequence seen in the room (0: none). */
   readonly cursor: number;
+  /** The room epoch the cursor belongs to. */
+  readonly epoch?: string | undefined;
   /** Every entity version the replica knows, with its clock. */
   readonly versions: readonly EntityVersion[];
   /** Unacknowledged changes, oldest first. */
@@ -17,6 +19,7 @@ export interface PersistedSyncState {
 export interface SyncStateWrite {
   clientId?: string | undefined;
   cursor?: number | undefined;
+  epoch?: string | undefined;
   /** Versions to store (replacing the stored one of the same entity). */
   versions?: readonly EntityVersion[] | undefined;
   /** Changes to append to the queue. */
