@@ -45,8 +45,11 @@ export async function runSyncOpsChild(impl: string, raw: Record<string, unknown>
   const { storage, drop } = await storageFor(sync, impl, params);
   const server = await sync.createOperationSyncServer({
     storage,
-    schema: { todo },
-    mutators: { addTodo: async (tx, id: string, title: string) => tx.upsert("todo", id, { title, done: false }) },
+    schema: { todo, note: todo.extend({ type: z.literal("note") }) },
+    mutators: {
+      addTodo: async (tx, id: string, title: string) => tx.upsert("todo", id, { title, done: false }),
+      addNote: async (tx, id: string, title: string) => tx.upsert("note", id, { title, done: false }),
+    },
   });
   const notify = `${server.url.replace("http", "ws")}/sync/notify`;
   let seq = 0;
@@ -54,7 +57,8 @@ export async function runSyncOpsChild(impl: string, raw: Record<string, unknown>
     new sync.ModernSyncEngine({ baseUrl: server.url, clientId: `bench-${impl}-${process.pid}-${++seq}`, userId: "bench", batchSize: params.batch, offlineQueueLimit: 1_000_000, pullInterval: 0, ...config });
 
   const pushAll = async (clients: number, perClient: number): Promise<number> => {
-    const engines = Array.from({ length: clients }, () => engine());
+    // These clients only push: they pull no entities (the full state grows with every run).
+    const engines = Array.from({ length: clients }, () => engine({ entityTypes: ["none"] }));
     await Promise.all(engines.map((e) => e.connect()));
     const start = nowMs();
     await Promise.all(
@@ -72,11 +76,14 @@ export async function runSyncOpsChild(impl: string, raw: Record<string, unknown>
 
   try {
     const out: Measurements = {};
-    await pushAll(1, Math.min(1000, params.single)); // warm-up (JIT, tables)
+    // Warm-up (JIT, tables, PGlite caches): the first few thousand operations run several times slower.
+    await pushAll(1, Math.min(5000, params.single));
+    await pushAll(Math.min(10, params.clients), 100);
     out["push-1"] = await pushAll(1, params.single);
     out["push-50"] = await pushAll(params.clients, params.perClient);
 
-    const listeners = Array.from({ length: params.listeners }, () => engine({ notificationUrl: notify }));
+    // The latency run writes notes, and its clients pull notes only (not the todos pushed above).
+    const listeners = Array.from({ length: params.listeners }, () => engine({ notificationUrl: notify, entityTypes: ["note"] }));
     await Promise.all(listeners.map((e) => e.connect()));
     const sender = listeners[0]!;
     const latencies: number[] = [];
@@ -92,7 +99,7 @@ export async function runSyncOpsChild(impl: string, raw: Record<string, unknown>
           }
         });
       });
-      await sender.executeOperation("addTodo", [id, "visible"]);
+      await sender.executeOperation("addNote", [id, "visible"]);
       await seen;
       if (i >= 5) latencies.push(nowMs() - start);
       // Let every listener's pull finish before the next sample.

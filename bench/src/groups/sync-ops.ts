@@ -70,9 +70,9 @@ export function syncOpsGroup(options: RunOptions): GroupSpec {
       ? []
       : ["push-1", "push-50", "visible-p50", "visible-p99"].map((workload) => ({ workload, impl: "postgres", reason: "KALPHITE_TEST_POSTGRES_URL unset" })),
     notes: [
-      "Server and clients run in one child process (2 cores shared): the figures include the clients' own work (queueing, JSON, HTTP). Mutator = `addTodo(tx, id, title)` → `tx.upsert(\"todo\", …)` validated by a zod schema.",
-      "push: every client queues its operations (`executeOperation`, memory storage) and `flush()`es with batchSize 100; time until every operation is confirmed. Concurrent pushes are grouped by the server into one SQL transaction.",
-      "visible: one sender, a receiver drawn at random among the other connected clients (WebSocket notifications, every client pulls on state_changed); from `executeOperation` to the receiver's `statePatch` holding the entity.",
+      "Server and clients run in one child process (2 cores shared): the figures include the clients' own work (queueing, JSON, HTTP). Mutator = `addTodo(tx, id, title)` → `tx.upsert(\"todo\", …)` validated by a zod schema (`addNote` the same for notes).",
+      "push: every client queues its operations (`executeOperation`, memory storage) and `flush()`es with batchSize 100; time until every operation is confirmed (these clients pull no entities: `entityTypes: [\"none\"]`). Warm-up: 5,000 operations from 1 client and 1,000 from 10 first. Concurrent pushes are grouped by the server into one SQL transaction.",
+      "visible: one sender, a receiver drawn at random among the other connected clients (WebSocket notifications, every client pulls on state_changed); from `executeOperation(\"addNote\")` to the receiver's `statePatch` holding the note (the clients pull notes only).",
       "postgres: a fresh database on the test PostgreSQL (KALPHITE_TEST_POSTGRES_URL), created and dropped by the child.",
     ],
   };
