@@ -25,6 +25,7 @@ const program = new Command("kalphite-server")
   .option("--tokens <file>", 'a JSON file of tokens: { "<token>": { "user": "ada", "rooms": ["team"] } } ("*" = every room)')
   .option("--pool-size <n>", "PostgreSQL connections per room", integer("--pool-size", 1, 100), 4)
   .option("--resync-interval <ms>", "PostgreSQL: how often each room checks for changes it missed a notification of (0: never)", integer("--resync-interval", 0, 3_600_000), 5000)
+  .option("--max-rooms <n>", "most operation rooms open at once (each is a SQL schema; on PostgreSQL also a pool and a LISTEN connection)", integer("--max-rooms", 1, 100_000), 100)
   .option("--quiet", "log only warnings and errors")
   .addHelpText(
     "after",
@@ -41,6 +42,7 @@ interface Flags {
   tokens?: string;
   poolSize: number;
   resyncInterval: number;
+  maxRooms: number;
   quiet?: boolean;
 }
 
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     ...(grants ? { grants } : {}),
     poolSize: flags.poolSize,
     resyncIntervalMs: flags.resyncInterval,
+    maxRooms: flags.maxRooms,
     log,
   });
   log.info("started", { url: server.url, storage: server.storageKind, dataDir: dataDir ?? "memory", auth: token !== undefined || grants !== undefined, pid: process.pid });

@@ -8,6 +8,8 @@ export const ServerErrorCode = {
   InvalidTokensFile: "INVALID_TOKENS_FILE",
   /** The storage (PGlite or PostgreSQL) could not be opened or failed. */
   StorageFailed: "STORAGE_FAILED",
+  /** A new room was refused: `--max-rooms` rooms are open. */
+  RoomLimit: "ROOM_LIMIT",
   /** The port could not be bound. */
   ListenFailed: "LISTEN_FAILED",
 } as const;

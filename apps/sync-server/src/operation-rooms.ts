@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { createOperationSyncServer, type Mutator, type OperationSyncServer, type ServerSchema, type SyncStorage } from "@kalphite/sync-ops";
-import { messageOf } from "./errors";
+import { ServerError, ServerErrorCode, messageOf } from "./errors";
 import type { Logger } from "./log";
 import type { RoomStorageFactory } from "./room-storage";
 import type { AccessControl } from "./tokens";
@@ -27,6 +27,16 @@ export interface OperationRoomsOptions {
   readonly address: () => ReturnType<Server["address"]>;
   /** @default 1000 */
   readonly maxOperationsPerPush?: number;
+  /** Most rooms open at once; past it a new room is refused (`RoomLimitError`). @default 100 */
+  readonly maxRooms?: number;
+}
+
+/** A new room was asked for while `maxRooms` rooms are open. */
+export class RoomLimitError extends ServerError {
+  constructor(room: string, max: number) {
+    super(ServerErrorCode.RoomLimit, `room ${JSON.stringify(room)} not opened: ${max} rooms are open, the most this server opens (--max-rooms)`);
+    this.name = "RoomLimitError";
+  }
 }
 
 /**
@@ -61,6 +71,8 @@ export class OperationRooms {
   #open(name: string): Promise<OperationRoom> {
     let room = this.#rooms.get(name);
     if (room === undefined) {
+      const max = this.#o.maxRooms ?? 100;
+      if (this.#rooms.size >= max) return Promise.reject(new RoomLimitError(name, max));
       room = (async () => {
         const storage = await this.#o.storage.open(name);
         const door = new EventEmitter();

@@ -7,7 +7,7 @@ import { createWebSocketSyncServer, type WebSocketSyncServer } from "@kalphite/s
 import { todoEntitySchemas, todoMutators } from "@kalphite/todo-model";
 import { ServerError, ServerErrorCode, messageOf } from "./errors";
 import type { Logger } from "./log";
-import { OperationRooms } from "./operation-rooms";
+import { OperationRooms, RoomLimitError } from "./operation-rooms";
 import { createPGliteRoomStorage, createPostgresRoomStorage, type RoomStorageFactory } from "./room-storage";
 import { createAccessControl, type Grant } from "./tokens";
 
@@ -29,6 +29,8 @@ export interface SyncServerConfig {
   readonly poolSize?: number;
   /** Missed-NOTIFY check per room on PostgreSQL, ms; 0 turns it off. @default 5000 */
   readonly resyncIntervalMs?: number;
+  /** Most operation rooms open at once. @default 100 */
+  readonly maxRooms?: number;
   readonly log: Logger;
 }
 
@@ -116,6 +118,7 @@ export async function startSyncServer(config: SyncServerConfig): Promise<Running
     schema: todoEntitySchemas,
     log,
     address: () => http.address(),
+    maxRooms: config.maxRooms ?? 100,
   });
 
   const health = async (res: ServerResponse) => {
@@ -161,6 +164,10 @@ export async function startSyncServer(config: SyncServerConfig): Promise<Running
     }
     req.url = route.path + url.search;
     rooms.request(route.room, req, res).catch((error: unknown) => {
+      if (error instanceof RoomLimitError) {
+        log.warn("room-limit", { room: route.room });
+        return sendJson(res, 503, { error: { code: error.code, message: error.message } });
+      }
       log.error("room-failed", { room: route.room, error: messageOf(error) });
       sendJson(res, 503, { error: { code: "STORAGE_FAILED", message: `room ${JSON.stringify(route.room)} could not be opened` } });
     });
@@ -188,7 +195,8 @@ export async function startSyncServer(config: SyncServerConfig): Promise<Running
     log.info("notify-open", { room: route.room });
     req.url = route.path + url.search;
     rooms.upgrade(route.room, req, socket, head).catch((error: unknown) => {
-      log.error("room-failed", { room: route.room, error: messageOf(error) });
+      if (error instanceof RoomLimitError) log.warn("room-limit", { room: route.room });
+      else log.error("room-failed", { room: route.room, error: messageOf(error) });
       refuseUpgrade(socket, "503 Service Unavailable");
     });
   });

@@ -28,9 +28,11 @@ afterAll(async () => {
 describe("shutdown and crashes", () => {
   it("SIGTERM: a push in flight finishes and is answered, connections close with a reason, exit 0, the data stays", async () => {
     const data = `${dir}/graceful`;
-    const server = await start(["--data-dir", data]);
+    const server = await start(["--data-dir", data, "--max-rooms", "1"]);
     // Open the room first, so the push below is only waiting for its body.
     expect((await postJson(`${server.url}/sync/state`, { stateVersion: "" }, TOKEN)).status).toBe(200);
+    // --max-rooms 1: a second operation room is refused, the first keeps working.
+    expect(await postJson(`${server.url}/rooms/second/sync/state`, { stateVersion: "" }, TOKEN)).toMatchObject({ status: 503, body: { error: { code: "ROOM_LIMIT" } } });
 
     const notify = new WebSocket(`${server.url.replace("http", "ws")}/sync/notify`, { headers: { authorization: `Bearer ${TOKEN}` } });
     await new Promise((resolve) => notify.on("open", resolve));
@@ -114,6 +116,7 @@ describe("shutdown and crashes", () => {
     expect(await server.exited).toMatchObject({ signal: "SIGKILL" });
     await entity.disconnect();
     expect(acknowledgedOps.length).toBeGreaterThanOrEqual(39);
+    expect(acknowledgedEntities.length).toBeGreaterThan(0);
 
     const again = await start(["--data-dir", data]);
     const state = await postJson(`${again.url}/sync/state`, { stateVersion: "" }, TOKEN);
@@ -141,5 +144,15 @@ describe("shutdown and crashes", () => {
     const both = spawnSync(process.execPath, [SERVER_BIN, "--memory", "--data-dir", dir], { encoding: "utf8" });
     expect(both.status).toBe(1);
     expect(both.stderr).toMatch(/--data-dir or --memory, not both/);
+    const emptyToken = spawnSync(process.execPath, [SERVER_BIN, "--memory", "--token", ""], { encoding: "utf8" });
+    expect(emptyToken.status).toBe(1);
+    expect(emptyToken.stderr).toMatch(/--token must not be empty/);
+    const pool = spawnSync(process.execPath, [SERVER_BIN, "--memory", "--pool-size", "0"], { encoding: "utf8" });
+    expect(pool.status).toBe(1);
+    expect(pool.stderr).toMatch(/--pool-size must be an integer from 1 to 100/);
+    const unreachable = spawnSync(process.execPath, [SERVER_BIN, "--port", "0", "--data-dir", `${dir}/unreachable`, "--postgres", "postgres://nobody:x@127.0.0.1:1/none"], { encoding: "utf8" });
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stderr).toMatch(/STORAGE_FAILED: cannot connect to PostgreSQL/);
+    expect(unreachable.stdout).toBe("");
   });
 });
