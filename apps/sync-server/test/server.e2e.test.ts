@@ -1,5 +1,6 @@
 // One kalphite-server process with a tokens file, both protocols, auth and rooms.
 import { rmSync } from "node:fs";
+import fc from "fast-check";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addTodoOp, ensureBuilt, opsClient, postJson, startServer, tempDir, writeTokens, wsClient, type ServerProcess } from "./helpers";
@@ -144,5 +145,35 @@ describe("kalphite-server", () => {
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it("survives random requests (paths, methods, headers, bodies): every one gets an answer, the server keeps serving (property)", async () => {
+    const path = fc.oneof(
+      fc.constantFrom("/sync/operations", "/sync/state", "/sync/events", "/sync/notify", "/sync/ws", "/health", "/", "/rooms/team/sync/state", "/rooms/team/sync/operations"),
+      fc.string({ unit: "binary", maxLength: 30 }).map((room) => `/rooms/${encodeURIComponent(room)}/sync/${["operations", "state", "events"][room.length % 3]}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        path,
+        fc.constantFrom("GET", "POST", "PUT", "OPTIONS", "DELETE"),
+        fc.constantFrom(undefined, ALICE, BOB, "bad"),
+        fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.constant(JSON.stringify({ operations: [{ id: 1, clientId: "fuzz", name: "addTodo", args: [{}], timestamp: 1 }] }))),
+        async (p, method, token, body) => {
+          const res = await fetch(`${server.url}${p}`, {
+            method,
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+            ...(method === "GET" || method === "OPTIONS" ? {} : { body }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          // An SSE stream that was let in stays open: close it.
+          if (res.headers.get("content-type")?.startsWith("text/event-stream")) await res.body?.cancel();
+          else await res.text();
+          expect(res.status).toBeLessThan(600);
+          expect(res.status).not.toBe(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({ status: "ok" });
   });
 });
