@@ -1,6 +1,11 @@
 import { FlushError, FlushErrorCode, MemoryFlushEngine, type CloseOptions, type FlushConfig } from "@kalphite/flush";
 import { FrontendDatabase, createFlushTarget, hydrate, type DatabaseConfig } from "@kalphite/pglite";
+import type { ClientMutator } from "@kalphite/coordinator";
 import { KalphiteError, KalphiteStore, type BaseEntity, type EntitySchema, type InferEntity, type InvalidEntity, type StoreOptions } from "@kalphite/store";
+import { startEntitySync } from "./sync/entities";
+import { startOperationSync, type StartedSync } from "./sync/operations";
+import { checkSyncOptions, type KalphiteSyncOptions } from "./sync/options";
+import type { KalphiteMutate, KalphiteSync } from "./sync/types";
 
 /**
  * Flush engine options `createKalphite` passes through (`debounceMs`,
@@ -24,11 +29,14 @@ export type KalphiteDatabaseOptions = Omit<DatabaseConfig, "dbName" | "schema">;
 /** Store options `createKalphite` passes through; the sink is always the flush engine. */
 export type KalphiteStoreOptions = Omit<StoreOptions, "sink">;
 
+/** The mutators type of `options.sync` when none are given. */
+export type NoMutators = Record<never, ClientMutator>;
+
 /**
- * Options of `createKalphite`. Give exactly one of `dbName` and `dataDir`.
- * (New layers — network sync — arrive as further optional keys.)
+ * Options of `createKalphite`. Give exactly one of `dbName` and `dataDir`;
+ * `sync` adds network sync.
  */
-export interface KalphiteOptions<TSchema extends EntitySchema> {
+export interface KalphiteOptions<TSchema extends EntitySchema, TMutators extends Record<string, ClientMutator> = NoMutators> {
   /** The entity schema, any Standard Schema (Zod, Valibot, ArkType…), typically a discriminated union on `type`. */
   readonly schema: TSchema;
   /** A named database: `memory://…` for an in-memory one, otherwise as `FrontendDatabase` interprets `dbName`. */
@@ -47,10 +55,18 @@ export interface KalphiteOptions<TSchema extends EntitySchema> {
    * @default "skip"
    */
   readonly onInvalid?: KalphiteInvalidPolicy | undefined;
+  /**
+   * Network sync (see `KalphiteSyncOptions`): `{ url, mode?, mutators?,
+   * authToken?, room? }`. Without it the instance is local only. With it,
+   * `createKalphite` still resolves without the server (offline first) and
+   * syncs in the background; pending operations live in the same database.
+   * @default undefined (local only)
+   */
+  readonly sync?: KalphiteSyncOptions<TMutators> | undefined;
 }
 
 /** A wired Kalphite instance: every local change to `store` flows through `flushEngine` into `db`. */
-export interface Kalphite<TEntity extends BaseEntity> {
+export interface Kalphite<TEntity extends BaseEntity, TMutators extends Record<string, ClientMutator> = NoMutators> {
   /** The store, hydrated from the database; `store.todo` is typed from the schema. */
   readonly store: KalphiteStore<TEntity>;
   /** The local database. */
@@ -70,7 +86,21 @@ export interface Kalphite<TEntity extends BaseEntity> {
    */
   readonly invalid: readonly InvalidEntity[];
   /**
-   * Flushes every change, then closes the database. Idempotent: later calls
+   * The network side (`status()`, `connect()`, `disconnect()`, `flush()`,
+   * `onStatus`, `onRejected`, `onError`, the `engine`); `undefined` without
+   * `options.sync`.
+   */
+  readonly sync: KalphiteSync | undefined;
+  /**
+   * `mutate.<name>(...args)` for every mutator of `options.sync.mutators`:
+   * runs it on the store at once (speculatively), sends it, and resolves
+   * once the server applied it; rejects (code `REJECTED`, rolled back) when
+   * the server refuses it. Empty without mutators.
+   */
+  readonly mutate: KalphiteMutate<TMutators>;
+  /**
+   * Stops sync (every pending operation is in the database first, to be
+   * sent by the next start), flushes every change, then closes the database. Idempotent: later calls
    * return the first call's promise. If a flush fails after its retries the
    * database is still closed and the promise rejects with the flush error
    * (its `changes` are the ones not written) — never a silent loss. With
@@ -105,7 +135,8 @@ function invalid(message: string): KalphiteError<"INVALID_CONFIG"> {
 
 function checkOptions(options: unknown): asserts options is KalphiteOptions<EntitySchema> {
   if (typeof options !== "object" || options === null) throw invalid("options must be an object: { schema, dataDir } or { schema, dbName }");
-  const { schema, dbName, dataDir, flush, store, db, onInvalid } = options as Record<string, unknown>;
+  const { schema, dbName, dataDir, flush, store, db, onInvalid, sync } = options as Record<string, unknown>;
+  if (sync !== undefined) checkSyncOptions(sync);
   if (onInvalid !== undefined && onInvalid !== "skip" && onInvalid !== "throw" && typeof onInvalid !== "function") {
     throw invalid(`options.onInvalid must be "skip", "throw" or a function, got ${JSON.stringify(onInvalid)}`);
   }
@@ -149,9 +180,9 @@ function checkOptions(options: unknown): asserts options is KalphiteOptions<Enti
  * app.store.todo.upsert("t1", { title: "Ship it", done: false });
  * await app.close();
  */
-export async function createKalphite<TSchema extends EntitySchema>(
-  options: KalphiteOptions<TSchema>,
-): Promise<Kalphite<InferEntity<TSchema>>> {
+export async function createKalphite<TSchema extends EntitySchema, TMutators extends Record<string, ClientMutator> = NoMutators>(
+  options: KalphiteOptions<TSchema, TMutators>,
+): Promise<Kalphite<InferEntity<TSchema>, TMutators>> {
   checkOptions(options);
   // A dataDir is a plain path (checked above), which is exactly what dbName means for a directory.
   const db = new FrontendDatabase({ ...options.db, dbName: options.dataDir ?? options.dbName!, schema: options.schema });
@@ -159,10 +190,12 @@ export async function createKalphite<TSchema extends EntitySchema>(
   const store = KalphiteStore(options.schema, { ...options.store, sink: flushEngine }) as unknown as KalphiteStore<InferEntity<TSchema>>;
   const policy = options.onInvalid ?? "skip";
   let invalidRows: readonly InvalidEntity[];
+  let started: StartedSync | undefined;
   try {
     await db.init();
     ({ invalid: invalidRows } = await hydrate(store, db, { onInvalid: policy === "throw" ? "throw" : "skip" }));
     if (typeof policy === "function" && invalidRows.length > 0) policy(invalidRows);
+    if (options.sync) started = await startSync(store as unknown as KalphiteStore<BaseEntity>, db, options.sync);
   } catch (error) {
     flushEngine.destroy();
     await db.close().catch(() => undefined);
@@ -171,6 +204,8 @@ export async function createKalphite<TSchema extends EntitySchema>(
   let closing: Promise<void> | undefined;
   const close = async (closeOptions?: CloseOptions) => {
     try {
+      // Sync first: what it still writes into the store (a last rebase) is flushed below.
+      await started?.close().catch((error: unknown) => console.error("[kalphite] stopping sync:", error));
       await flushEngine.close(closeOptions);
     } catch (error) {
       if (error instanceof FlushError && error.code === FlushErrorCode.InvalidArgument) {
@@ -188,5 +223,30 @@ export async function createKalphite<TSchema extends EntitySchema>(
     }
     await db.close();
   };
-  return { store, db, flushEngine, invalid: invalidRows, close: (closeOptions) => (closing ??= close(closeOptions)) };
+  return {
+    store,
+    db,
+    flushEngine,
+    invalid: invalidRows,
+    sync: started?.sync,
+    mutate: (started?.mutate ?? {}) as KalphiteMutate<TMutators>,
+    close: (closeOptions) => (closing ??= close(closeOptions)),
+  };
+}
+
+const CLIENT_ID_KEY = "kalphite:sync:clientId";
+
+/** Starts sync on an open, hydrated instance; the replica's client id is kept in the database. */
+async function startSync(store: KalphiteStore<BaseEntity>, db: FrontendDatabase, sync: KalphiteSyncOptions<Record<string, ClientMutator>>): Promise<StartedSync> {
+  const reportError = (error: unknown) => {
+    // Network trouble while offline is the normal case; listeners of sync.onError hear the rest.
+    if (typeof process !== "undefined" && process.env?.["KALPHITE_DEBUG"]) console.error("[kalphite sync]", error);
+  };
+  if ((sync.mode ?? "operations") === "entities") return startEntitySync(store, db, sync, reportError);
+  let clientId = await db.getMeta<string>(CLIENT_ID_KEY);
+  if (typeof clientId !== "string" || clientId === "") {
+    clientId = `c-${globalThis.crypto.randomUUID()}`;
+    await db.setMeta(CLIENT_ID_KEY, clientId);
+  }
+  return startOperationSync(store, db, sync, clientId, reportError);
 }

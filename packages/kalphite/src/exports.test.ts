@@ -2,6 +2,14 @@ import { describe, expect, it } from "vitest";
 import * as flush from "@kalphite/flush";
 import * as pglite from "@kalphite/pglite";
 import * as store from "@kalphite/store";
+import * as syncWs from "@kalphite/sync-ws";
+import * as syncOps from "@kalphite/sync-ops";
+import * as transactions from "@kalphite/transactions";
+import * as coordinator from "@kalphite/coordinator";
+import * as syncWsSubpath from "./sync-ws";
+import * as syncOpsSubpath from "./sync-ops";
+import * as transactionsSubpath from "./transactions";
+import * as coordinatorSubpath from "./coordinator";
 import * as umbrella from "./index";
 import * as flushSubpath from "./flush";
 import * as pgliteSubpath from "./pglite";
@@ -22,8 +30,25 @@ describe("kalphite re-exports every layer", () => {
     expect(Object.keys(subpath).sort()).toEqual(Object.keys(layer).sort());
   });
 
-  it("adds only createKalphite, its error codes and its flush defaults of its own", () => {
+  it.each([
+    ["@kalphite/sync-ws", syncWs, syncWsSubpath],
+    ["@kalphite/sync-ops", syncOps, syncOpsSubpath],
+    ["@kalphite/transactions", transactions, transactionsSubpath],
+    ["@kalphite/coordinator", coordinator, coordinatorSubpath],
+  ] as const)("the sync subpath is exactly %s", (_name, layer, subpath) => {
+    expect(Object.keys(subpath).sort()).toEqual(Object.keys(layer).sort());
+    for (const [name, value] of Object.entries(layer)) expect((subpath as Record<string, unknown>)[name], name).toBe(value);
+  });
+
+  it("the root adds the sync engines (the same objects) and nothing else of layers 4–7", () => {
+    expect(umbrella.ModernSyncEngine).toBe(syncOps.ModernSyncEngine);
+    expect(umbrella.NetworkSyncEngine).toBe(syncWs.NetworkSyncEngine);
+    expect(umbrella.bindStore).toBe(syncWs.bindStore);
+    expect(umbrella.createOptimisticClient).toBe(coordinator.createOptimisticClient);
+  });
+
+  it("adds only createKalphite, its error codes, its defaults and the sync engines of its own", () => {
     const own = Object.keys(umbrella).filter((name) => !layers.some(([, layer]) => name in layer));
-    expect(own.sort()).toEqual(["KalphiteConfigErrorCode", "PGLITE_FLUSH_DEFAULTS", "createKalphite"]);
+    expect(own.sort()).toEqual(["KALPHITE_SYNC_DEFAULTS", "KalphiteConfigErrorCode", "ModernSyncEngine", "NetworkSyncEngine", "PGLITE_FLUSH_DEFAULTS", "bindStore", "createKalphite", "createOptimisticClient"]);
   });
 });

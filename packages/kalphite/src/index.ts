@@ -1,9 +1,22 @@
-// kalphite: the umbrella. `createKalphite` wires the layers; everything else
-// is each layer's public API, re-exported by name (the subpaths
-// `kalphite/store`, `kalphite/flush`, `kalphite/pglite` hold one layer each).
+// kalphite: the umbrella. `createKalphite` wires the layers; layers 1–3 are
+// re-exported by name. The sync layers (4–7) export clashing names
+// (`createPGliteSyncStorage` in sync-ws and sync-ops, `PendingMutation` in
+// transactions and coordinator), so each is a subpath: `kalphite/sync-ws`,
+// `kalphite/sync-ops`, `kalphite/transactions`, `kalphite/coordinator`
+// (and `kalphite/store`, `kalphite/flush`, `kalphite/pglite`); the root adds
+// only their engines.
 
 export { createKalphite, KalphiteConfigErrorCode, PGLITE_FLUSH_DEFAULTS } from "./create-kalphite";
-export type { Kalphite, KalphiteDatabaseOptions, KalphiteFlushOptions, KalphiteInvalidPolicy, KalphiteOptions, KalphiteStoreOptions } from "./create-kalphite";
+export type { Kalphite, KalphiteDatabaseOptions, KalphiteFlushOptions, KalphiteInvalidPolicy, KalphiteOptions, KalphiteStoreOptions, NoMutators } from "./create-kalphite";
+export { KALPHITE_SYNC_DEFAULTS } from "./sync/options";
+export type { KalphiteSyncMode, KalphiteSyncOptions } from "./sync/options";
+export type { KalphiteMutate, KalphiteRejection, KalphiteSync, KalphiteSyncStatus } from "./sync/types";
+
+// The engines of layers 4a, 4b and 7 (everything else of them: the subpaths).
+export { NetworkSyncEngine, bindStore } from "@kalphite/sync-ws";
+export { ModernSyncEngine } from "@kalphite/sync-ops";
+export { createOptimisticClient } from "@kalphite/coordinator";
+export type { ClientMutator, ClientMutatorTransaction, MutatorArgs, OptimisticClient } from "@kalphite/coordinator";
 
 // Layer 1: @kalphite/store
 export {

@@ -1,0 +1,257 @@
+import { createOptimisticClient, type ClientMutator, type OptimisticEngine } from "@kalphite/coordinator";
+import type { FrontendDatabase } from "@kalphite/pglite";
+import type { BaseEntity, ChangeRecord, KalphiteStore, RemoteChange } from "@kalphite/store";
+import { ModernSyncEngine, createPGliteOperationStorage, type StatePatch } from "@kalphite/sync-ops";
+import { Listeners } from "./listeners";
+import { KALPHITE_SYNC_DEFAULTS, syncEndpoints, type KalphiteSyncOptions } from "./options";
+import type { KalphiteRejection, KalphiteSync } from "./types";
+
+/** What a started sync hands back to `createKalphite`. */
+export interface StartedSync {
+  readonly sync: KalphiteSync;
+  readonly mutate: Record<string, (...args: unknown[]) => Promise<void>>;
+  /** Stops, waiting until everything pending is in the database. */
+  close(): Promise<void>;
+}
+
+const STATE_VERSION_KEY = "stateVersion";
+const key = (type: string, id: string) => `${type}\u0000${id}`;
+
+/** `upsert<type>(id, entity)` / `delete<type>(id)` → the entity they touch. */
+function builtinTarget(name: string, args: readonly unknown[], types: ReadonlySet<string> | undefined): { type: string; id: string } | undefined {
+  const id = args[0];
+  if (typeof id !== "string") return undefined;
+  const type = name.startsWith("upsert") ? name.slice(6) : name.startsWith("delete") ? name.slice(6) : undefined;
+  if (!type || (types && !types.has(type))) return undefined;
+  return { type, id };
+}
+
+/**
+ * Operations mode: a `ModernSyncEngine` whose pending operations and cursor
+ * live in the app's own PGlite (the same data directory), and either an
+ * optimistic client running `mutators` speculatively or, without mutators, a
+ * binding that sends plain store writes as `upsert<type>` / `delete<type>`.
+ *
+ * Start-up always pulls the full state first (the stored cursor is cleared):
+ * the local database may hold effects of operations a previous run sent
+ * whose outcome it never wrote down, and a full state (before anything is
+ * pushed) replaces them with the server's truth; what is still pending is
+ * pushed after it and comes back with the next pull.
+ */
+export async function startOperationSync(
+  store: KalphiteStore<BaseEntity>,
+  db: FrontendDatabase,
+  options: KalphiteSyncOptions,
+  clientId: string,
+  reportError: (error: unknown) => void,
+): Promise<StartedSync> {
+  const room = options.room ?? KALPHITE_SYNC_DEFAULTS.room;
+  const { baseUrl, notificationUrl } = syncEndpoints(options.url, room);
+  const storage = await createPGliteOperationStorage({ db: db.pglite as never });
+  const stored = await storage.load(clientId);
+  // Operations of an earlier run (ids up to here) are not the optimistic client's: it learns ids in call order.
+  const floor = stored.lastOperationId;
+  await storage.setValue(clientId, STATE_VERSION_KEY, "");
+  const engine = new ModernSyncEngine({
+    baseUrl,
+    notificationUrl,
+    clientId,
+    userId: options.userId ?? KALPHITE_SYNC_DEFAULTS.userId,
+    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+    storage,
+    stateVersionKey: STATE_VERSION_KEY,
+    retryDelay: options.retryDelayMs ?? KALPHITE_SYNC_DEFAULTS.retryDelayMs,
+    maxRetryDelay: Math.max(options.maxRetryDelayMs ?? KALPHITE_SYNC_DEFAULTS.maxRetryDelayMs, options.retryDelayMs ?? 0),
+    pullInterval: options.pullIntervalMs ?? KALPHITE_SYNC_DEFAULTS.pullIntervalMs,
+  });
+  const types = options.entityTypes ? new Set(options.entityTypes) : undefined;
+  const synced = (type: string) => types === undefined || types.has(type);
+  const rejected = new Listeners<KalphiteRejection>(reportError);
+  const errors = new Listeners<Error>(reportError);
+  const offs: (() => void)[] = [];
+  offs.push(engine.on("error", (error) => errors.emit(error)));
+
+  /** The deletions a full state implies: synced entities here that the server does not have. */
+  const resetDeletions = (patch: StatePatch, keep: (type: string, id: string) => boolean) => {
+    const present = new Set(patch.entities.map((e) => key(e.type, e.id)));
+    const listed = new Set(patch.deleted.map((d) => key(d.entityType, d.entityId)));
+    const extra: { entityType: string; entityId: string }[] = [];
+    for (const type of store.types()) {
+      if (!synced(type)) continue;
+      for (const entity of store.getByType(type) as readonly BaseEntity[]) {
+        const k = key(type, entity.id);
+        if (!present.has(k) && !listed.has(k) && !keep(type, entity.id)) extra.push({ entityType: type, entityId: entity.id });
+      }
+    }
+    return extra;
+  };
+
+  /** executeOperation / sendChange calls not yet settled: each is in storage once it settles (after a disconnect, at once). */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    const settled = promise.catch(() => undefined);
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    return promise;
+  };
+  let mutate: Record<string, (...args: unknown[]) => Promise<void>> = {};
+  let optimistic: KalphiteSync["optimistic"];
+  let settle: () => Promise<void> = async () => undefined;
+
+  if (options.mutators && Object.keys(options.mutators).length > 0) {
+    const adapter: OptimisticEngine = {
+      executeOperation: (name, args) => track(engine.executeOperation(name, args)),
+      getPendingOperations: () => engine.getPendingOperations().filter((o) => o.id > floor),
+      onStatePatch: (handler) =>
+        engine.onStatePatch((patch) => {
+          if (!patch.reset) return handler(patch);
+          const extra = resetDeletions(patch, () => false);
+          handler(extra.length === 0 ? patch : { ...patch, deleted: [...patch.deleted, ...extra] });
+        }),
+      onOperationConfirmed: (handler) => engine.onOperationConfirmed((op) => (op.id > floor ? handler(op) : undefined)),
+      onOperationFailed: (handler) =>
+        engine.onOperationFailed((event) => {
+          // An earlier run's operation: the first (full) pull already replaced its effect with the server's state.
+          if (event.operation.id > floor) handler(event);
+          else rejected.emit({ name: event.operation.name, args: event.operation.args, error: event.error });
+        }),
+    };
+    const client = createOptimisticClient({ store, engine: adapter, mutators: options.mutators as Record<string, ClientMutator>, onError: reportError });
+    offs.push(client.on("rejected", (r) => rejected.emit({ name: r.name, args: r.args, error: String(r.error.cause ?? r.error.message) })));
+    optimistic = client;
+    mutate = client.mutate as typeof mutate;
+    settle = () => client.whenIdle();
+  } else {
+    // Plain store writes travel as the built-in operations. An entity with a write of ours still
+    // pending keeps our value until the server has it (then the server's comes back in a pull).
+    const pending = new Map<string, number>();
+    const bump = (k: string, by: number) => {
+      const n = (pending.get(k) ?? 0) + by;
+      if (n <= 0) pending.delete(k);
+      else pending.set(k, n);
+    };
+    for (const op of stored.operations) {
+      const target = builtinTarget(op.name, op.args, types);
+      if (target) bump(key(target.type, target.id), 1);
+    }
+    const isPending = (type: string, id: string) => pending.has(key(type, id));
+    const send = (change: ChangeRecord<BaseEntity>) => {
+      const k = key(change.entityType, change.entityId);
+      bump(k, 1);
+      void track(engine.sendChange(
+          change.operation === "delete"
+            ? { type: "delete", entityType: change.entityType, entityId: change.entityId }
+            : { type: "upsert", entityType: change.entityType, entityId: change.entityId, entity: change.entity as never },
+      )).catch((error: unknown) => {
+        // Not queued (a full queue, a failing storage): nothing will reach the server.
+        bump(k, -1);
+        reportError(error);
+      });
+    };
+    offs.push(
+      store.subscribe((changes) => {
+        for (const change of changes) if (change.origin === "local" && synced(change.entityType)) send(change);
+      }),
+    );
+    offs.push(
+      engine.onStatePatch((patch) => {
+        const changes: RemoteChange<BaseEntity>[] = [];
+        for (const d of patch.deleted) {
+          if (synced(d.entityType) && !isPending(d.entityType, d.entityId) && store.getById(d.entityType, d.entityId) !== undefined) {
+            changes.push({ operation: "delete", entityType: d.entityType, entityId: d.entityId });
+          }
+        }
+        if (patch.reset) for (const d of resetDeletions(patch, isPending)) changes.push({ operation: "delete", entityType: d.entityType, entityId: d.entityId });
+        for (const e of patch.entities) {
+          if (synced(e.type) && !isPending(e.type, e.id)) changes.push({ operation: "upsert", entityType: e.type, entityId: e.id, entity: e as BaseEntity });
+        }
+        if (changes.length === 0) return;
+        try {
+          store.applyRemote(changes);
+        } catch (error) {
+          reportError(error);
+        }
+      }),
+    );
+    const settled = (op: { name: string; args: unknown[] }) => {
+      const target = builtinTarget(op.name, op.args, types);
+      if (target) bump(key(target.type, target.id), -1);
+      return target;
+    };
+    offs.push(engine.onOperationConfirmed((op) => void settled(op)));
+    offs.push(
+      engine.onOperationFailed(({ operation, error }) => {
+        const target = settled(operation);
+        if (target && !isPending(target.type, target.id)) void rollback(target.type, target.id);
+        rejected.emit({ name: operation.name, args: operation.args, error });
+      }),
+    );
+    /** A refused write: the entity goes back to the server's version (read from a full state). */
+    const rollback = async (type: string, id: string) => {
+      try {
+        const response = await fetch(`${baseUrl}/sync/state`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` }) },
+          body: JSON.stringify({ entityTypes: [type] }),
+        });
+        if (!response.ok) throw new Error(`reading the server's ${type} ${id} failed: HTTP ${response.status}`);
+        const state = (await response.json()) as { entities?: BaseEntity[] };
+        if (isPending(type, id)) return;
+        const server = state.entities?.find((e) => e.type === type && e.id === id);
+        const here = store.getById(type, id);
+        if (server) store.applyRemote([{ operation: "upsert", entityType: type, entityId: id, entity: server }]);
+        else if (here !== undefined) store.applyRemote([{ operation: "delete", entityType: type, entityId: id }]);
+      } catch (error) {
+        reportError(error);
+      }
+    };
+  }
+
+  const status = new Listeners<"connected" | "connecting" | "disconnected">(reportError);
+  offs.push(engine.on("status", (s) => status.emit(s)));
+
+  const sync: KalphiteSync = {
+    mode: "operations",
+    engine,
+    optimistic,
+    status: () => ({
+      mode: "operations",
+      url: options.url,
+      room,
+      clientId,
+      connection: engine.getConnectionStatus(),
+      pendingOperations: engine.getOfflineQueueSize(),
+      stateVersion: engine.getCurrentStateVersion(),
+    }),
+    connect: () => engine.connect(),
+    disconnect: () => engine.disconnect(),
+    flush: async () => {
+      await settle();
+      await Promise.all([...inFlight]);
+      await engine.flush();
+      // The confirmations' state arrives with the next pull.
+      await engine.syncState();
+      await settle();
+    },
+    onStatus: (listener) => status.add(listener),
+    onRejected: (listener) => rejected.add(listener),
+    onError: (listener) => errors.add(listener),
+  };
+
+  if (options.connect !== false) void engine.connect().catch(reportError);
+  return {
+    sync,
+    mutate,
+    close: async () => {
+      // Runs in flight reach executeOperation (and storage) before the engine stops.
+      await settle();
+      // Offline first: waiting callers are released, and every operation handed to the engine is then in storage.
+      await engine.disconnect();
+      await Promise.all([...inFlight]);
+      optimistic?.dispose();
+      for (const off of offs) off();
+      await engine.close();
+      await storage.close();
+    },
+  };
+}
