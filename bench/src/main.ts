@@ -18,6 +18,7 @@ import { storeGroup } from "./groups/store";
 import { syncOpsGroup } from "./groups/sync-ops";
 import { syncWsGroup } from "./groups/sync-ws";
 import { serverGroup } from "./groups/server";
+import { simulatorGroup } from "./groups/simulator";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
 
@@ -32,6 +33,7 @@ const GROUPS: Record<string, GroupFactory> = {
   "sync-ws": syncWsGroup,
   coordinator: coordinatorGroup,
   server: serverGroup,
+  simulator: simulatorGroup,
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

@@ -15,6 +15,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   "sync-ws": async () => (await import("../groups/sync-ws-child")).runSyncWsChild,
   coordinator: async () => (await import("../groups/coordinator-child")).runCoordinatorChild,
   server: async () => (await import("../groups/server-child")).runServerChild,
+  simulator: async () => (await import("../groups/simulator-child")).runSimulatorChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);
