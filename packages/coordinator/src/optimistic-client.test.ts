@@ -1,7 +1,8 @@
 import { createKalphiteStore, type Entity } from "@kalphite/store";
-import { describe, expect, expectTypeOf, it, vi } from "vitest";
+import { getTransactions, subscribeTransactions, type TransactionState } from "@kalphite/transactions";
+import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { CoordinatorError } from "./errors";
-import { createOptimisticClient, type ClientMutatorTransaction, type EnginePatch, type OptimisticEngine } from "./optimistic-client";
+import { createOptimisticClient, type ClientMutatorTransaction, type EnginePatch, type OptimisticClientOptions, type OptimisticEngine } from "./optimistic-client";
 
 /** An engine whose server side the test plays: it records operations; the test hands in patches and failures. */
 class ScriptedEngine implements OptimisticEngine {
@@ -9,13 +10,13 @@ class ScriptedEngine implements OptimisticEngine {
   #next = 0;
   #patch: ((p: EnginePatch) => void)[] = [];
   #failed: ((d: { operation: { id: number; clientId?: string }; error: string }) => void)[] = [];
-  failNextSend: Error | undefined;
+  /** The next calls of executeOperation reject with these, in order. */
+  failNextSends: Error[] = [];
+  calls = 0;
   executeOperation(name: string, args: any[]): Promise<void> {
-    if (this.failNextSend) {
-      const error = this.failNextSend;
-      this.failNextSend = undefined;
-      return Promise.reject(error);
-    }
+    this.calls++;
+    const error = this.failNextSends.shift();
+    if (error) return Promise.reject(error);
     this.sent.push({ id: ++this.#next, name, args, clientId: "c1" });
     return Promise.resolve();
   }
@@ -65,12 +66,19 @@ const mutators = {
   },
 };
 
-const setup = () => {
+const setup = (extra: Partial<OptimisticClientOptions<typeof mutators>> = {}) => {
   const store = createKalphiteStore();
   const engine = new ScriptedEngine();
-  const client = createOptimisticClient({ store, engine, mutators });
+  const client = createOptimisticClient({ store, engine, mutators, ...extra });
   return { store, engine, client };
 };
+
+/** After every pending microtask (the layer-5 transactions run on microtasks). */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const silence = (p: Promise<unknown>) => {
   p.catch(() => undefined);
@@ -108,8 +116,10 @@ describe("createOptimisticClient", () => {
     void silence(client.mutate.addTodo("t1", "milk"));
     expect(store.getById("todo", "t1")).toMatchObject({ id: "t1", type: "todo", title: "milk", done: false });
     expect(listener).toHaveBeenCalledTimes(1);
-    expect(engine.sent).toEqual([{ id: 1, name: "addTodo", args: ["t1", "milk"], clientId: "c1" }]);
     expect(client.getPendingOperations()).toMatchObject([{ name: "addTodo", args: ["t1", "milk"] }]);
+    // Its layer-5 transaction hands it to the engine a few microtasks later; whenIdle waits for that.
+    await client.whenIdle();
+    expect(engine.sent).toEqual([{ id: 1, name: "addTodo", args: ["t1", "milk"], clientId: "c1" }]);
     // The engine's id is learnt once executeOperation has queued it.
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.getPendingOperations()).toEqual([{ name: "addTodo", args: ["t1", "milk"], operationId: 1 }]);
@@ -208,6 +218,7 @@ describe("createOptimisticClient", () => {
   it("a rejected operation is rolled back with the server's reason; later ones stay", async () => {
     const { store, engine, client } = setup();
     void silence(client.mutate.addTodo("t1", "a"));
+    await client.whenIdle();
     engine.patch({ operations: [{ id: 1 }], entities: [{ id: "t1", type: "todo", title: "a", done: false } as Entity] });
     const renamed = client.mutate.rename("t1", "b");
     const renamedAgain = client.mutate.rename("t1", "c");
@@ -260,17 +271,130 @@ describe("createOptimisticClient", () => {
     expect(store.getById("draft", "d")).toBeDefined();
   });
 
-  it("an operation the engine cannot queue is rolled back and its promise rejects with the engine's error", async () => {
+  it("each operation is a layer-5 transaction: pending → persisting → awaiting sync → completed once a server state includes it", async () => {
     const { store, engine, client } = setup();
-    engine.failNextSend = new Error("QUEUE_FULL");
-    await expect(client.mutate.addTodo("t1", "a")).rejects.toThrow("QUEUE_FULL");
+    const states: TransactionState[] = [];
+    const off = subscribeTransactions(() => {
+      const tx = client.transactions.getTransactions()[0];
+      if (tx && states[states.length - 1] !== tx.state) states.push(tx.state);
+    });
+    const done = client.mutate.addTodo("t1", "milk");
+    await client.whenIdle();
+    await flush();
+    const [tx] = client.transactions.getTransactions();
+    expect(tx).toMatchObject({ state: "persisted_awaiting_sync", current_attempt: 1 });
+    expect(getTransactions()).toContain(tx);
+    expect(tx!.mutations).toMatchObject([{ modified: { name: "addTodo", args: ["t1", "milk"] }, metadata: { type: "insert" } }]);
+    expect(Object.values(client.transactions.data)).toMatchObject([{ name: "addTodo", args: ["t1", "milk"] }]);
+    expect(engine.sent.map((o) => o.name)).toEqual(["addTodo"]);
+    // A state patch without it leaves it waiting.
+    engine.patch({ entities: [{ id: "x", type: "todo", title: "x", done: false } as Entity] });
+    await flush();
+    expect(tx!.state).toBe("persisted_awaiting_sync");
+    engine.patch({ operations: [{ id: 1, clientId: "c1" }], entities: [{ id: "t1", type: "todo", title: "milk", done: false } as Entity] });
+    await expect(done).resolves.toBeUndefined();
+    await flush();
+    expect(tx!.state).toBe("completed");
+    expect(tx!.attempts).toHaveLength(1);
+    expect(tx!.attempts[0]!.error).toBeUndefined();
+    expect(client.transactions.data).toEqual({});
+    expect(store.getById("todo", "t1")).toMatchObject({ title: "milk" });
+    expect(states[0]).toBe("pending");
+    expect(states.slice(-2)).toEqual(["persisted_awaiting_sync", "completed"]);
+    off();
+    client.dispose();
+  });
+
+  it("a refused operation's transaction fails with the server's reason; the operation is rolled back", async () => {
+    const { store, engine, client } = setup();
+    const added = silence(client.mutate.addTodo("t1", "a"));
+    await client.whenIdle();
+    await flush();
+    const [tx] = client.transactions.getTransactions();
+    engine.fail(1, "not allowed");
+    await expect(added).rejects.toMatchObject({ code: "REJECTED", message: expect.stringContaining("not allowed") });
+    await flush();
+    expect(tx!.state).toBe("failed");
+    expect(tx!.error?.error).toMatchObject({ code: "REJECTED", cause: "not allowed" });
+    expect(tx!.attempts).toHaveLength(1); // awaitSync failed: the hand-off is not retried
+    expect(store.getById("todo", "t1")).toBeUndefined();
+    expect(client.transactions.data).toEqual({});
+    client.dispose();
+  });
+
+  it("a hand-off the engine refuses is retried by the transaction (the operation stays applied meanwhile)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { store, engine, client } = setup({ retry: { retries: 2, baseDelayMs: 1000, jitter: 0 } });
+    engine.failNextSends = [new Error("QUEUE_FULL")];
+    const added = client.mutate.addTodo("t1", "a");
+    await flush();
+    const [tx] = client.transactions.getTransactions();
+    expect(tx).toMatchObject({ state: "pending", current_attempt: 1 });
+    expect(tx!.attempts[0]!.error?.message).toBe("QUEUE_FULL");
+    expect(store.getById("todo", "t1")).toMatchObject({ title: "a" });
+    expect(engine.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    expect(engine.sent.map((o) => [o.id, o.name])).toEqual([[1, "addTodo"]]);
+    expect(tx).toMatchObject({ state: "persisted_awaiting_sync", current_attempt: 2 });
+    engine.patch({ operations: [{ id: 1 }], entities: [{ id: "t1", type: "todo", title: "a", done: false } as Entity] });
+    await expect(added).resolves.toBeUndefined();
+    expect(client.getPendingOperations()).toEqual([]);
+    client.dispose();
+  });
+
+  it("an operation the engine cannot queue within the retries is rolled back and its promise rejects with the engine's error", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { store, engine, client } = setup({ retry: { retries: 1, baseDelayMs: 1000, jitter: 0 } });
+    engine.failNextSends = [new Error("QUEUE_FULL"), new Error("QUEUE_FULL")];
+    const added = silence(client.mutate.addTodo("t1", "a"));
+    await flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    await expect(added).rejects.toThrow("QUEUE_FULL");
     await client.whenIdle();
     expect(store.getById("todo", "t1")).toBeUndefined();
+    expect(client.transactions.getTransactions()[0]).toMatchObject({ state: "failed", current_attempt: 2 });
+    expect(engine.calls).toBe(2);
+    client.dispose();
+  });
+
+  it("an engine error that cannot get better (bad argument, closed engine) fails the hand-off at once", async () => {
+    const { store, engine, client } = setup();
+    engine.failNextSends = [Object.assign(new Error("args must be JSON"), { code: "INVALID_ARGUMENT" })];
+    const added = silence(client.mutate.addTodo("t1", "a"));
+    await expect(added).rejects.toThrow("args must be JSON");
+    await client.whenIdle();
+    expect(store.getById("todo", "t1")).toBeUndefined();
+    expect(engine.calls).toBe(1);
+    expect(client.transactions.getTransactions()[0]).toMatchObject({ state: "failed", current_attempt: 1 });
+    client.dispose();
+  });
+
+  it("operations are handed to the engine in call order, and each client has its own collection", async () => {
+    const { engine, client } = setup();
+    const other = setup();
+    for (let i = 0; i < 5; i++) void silence(client.mutate.addTodo(`t${i}`, `n${i}`));
+    void silence(other.client.mutate.addTodo("o", "x"));
+    await client.whenIdle();
+    expect(engine.sent.map((o) => o.args[0])).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+    expect(other.engine.sent.map((o) => o.args[0])).toEqual(["o"]);
+    expect(client.transactions).not.toBe(other.client.transactions);
+    expect(client.transactions.getTransactions()).toHaveLength(5);
+    await flush();
+    expect(client.getPendingOperations().map((o) => o.operationId)).toEqual([1, 2, 3, 4, 5]);
+    client.dispose();
+    other.client.dispose();
   });
 
   it("after dispose, mutate rejects with DISPOSED and patches are ignored", async () => {
     const { store, engine, client } = setup();
+    void silence(client.mutate.addTodo("t0", "a"));
+    await client.whenIdle();
+    const [tx] = client.transactions.getTransactions();
+    expect(getTransactions()).toContain(tx);
     client.dispose();
+    await flush();
+    expect(getTransactions()).not.toContain(tx);
     await expect(client.mutate.addTodo("t1", "a")).rejects.toMatchObject({ code: "DISPOSED" });
     engine.patch({ entities: [{ id: "x", type: "todo" } as Entity] });
     await client.whenIdle();

@@ -1,19 +1,22 @@
 /**
  * Speculative operations (Replicache-style) on a Kalphite store: the same
  * named mutators the server runs, run at once against the store, sent to the
- * server through a `ModernSyncEngine`, and rebased whenever the server's
+ * server through a layer-5 transaction (`@kalphite/transactions`: retries,
+ * lifecycle in `getTransactions()`) whose `persist` hands the operation to a
+ * `ModernSyncEngine` (durable there), and rebased whenever the server's
  * state arrives: pending effects undone, server state applied, the
  * operations the server has not applied yet run again on the new state —
  * written to the store as one batch, so subscribers and live views see one
  * change per rebase and never an intermediate state.
  *
- *   mutate.x(...args) ── run on the store (one transaction) ── engine.executeOperation
- *        │                                                        │
- *        ▼                                                        ▼
+ *   mutate.x(...args) ── run on the store ── (microtask) layer-5 transaction ── persist: engine.executeOperation
+ *        │                                                                       awaitSync: settled by a state patch
+ *        ▼                                                                             ▼
  *   pending: [op1, op2, …]  ◀── rebase ◀── onStatePatch (server state + the ops it applied)
  *                           ◀── rebase ◀── onOperationFailed (rejected: rolled back, promise rejects)
  */
 import { deepFreeze, type Entity, type KalphiteStore } from "@kalphite/store";
+import { createCollection, NonRetriableError, type Collection, type PruneOptions, type RetryOptions, type Timers, type Transaction } from "@kalphite/transactions";
 import { EntitySlice, type Journal } from "./entity-slice";
 import { formatPointer } from "./json-pointer";
 import { SliceTx, StoreTx } from "./mutator-tx";
@@ -80,6 +83,31 @@ export interface OptimisticClientOptions<TMutators extends Record<string, Client
   mutators: TMutators;
   /** Where errors no caller can receive go (a throwing listener). @default console.error */
   onError?: (error: unknown) => void;
+  /**
+   * Retries of the hand-off to the engine (the layer-5 transaction's
+   * `persist`, e.g. while the engine's queue is full). Once they are used up
+   * the operation is rolled back and its promise rejects with the engine's error.
+   * @default the transactions default: 4 retries, 1 s doubling to 30 s, 25 % jitter
+   */
+  retry?: RetryOptions;
+  /** Clock and timers of the layer-5 transactions (tests pass fakes). @default the globals */
+  timers?: Timers;
+  /** `sync.id` of the collection holding one transaction per operation. @default `"kalphite-operations:<n>"`, unique per client */
+  collectionId?: string;
+  /** Settled operation transactions kept in the collection's history. @default { maxSettled: 100 } */
+  prune?: PruneOptions;
+}
+
+/**
+ * The item of one operation's layer-5 transaction (`client.transactions`):
+ * inserted when the operation is handed on, gone from `data` once the
+ * transaction settles.
+ */
+export interface OperationRecord {
+  /** The client's own sequence number (as a string), not the engine's id. */
+  readonly id: string;
+  readonly name: string;
+  readonly args: unknown[];
 }
 
 /** One operation the server has not settled yet. */
@@ -116,6 +144,14 @@ export interface OptimisticClient<TMutators extends Record<string, ClientMutator
   getPendingOperations(): SpeculativeOperation[];
   /** Resolves once every queued run and rebase has finished. */
   whenIdle(): Promise<void>;
+  /**
+   * The layer-5 collection: one transaction per operation (`pending` →
+   * `persisting` (handed to the engine) → `persisted_awaiting_sync` →
+   * `completed` once a server state includes it, or `failed` when the server
+   * refused it or the hand-off ran out of retries). They are also in
+   * `getTransactions()` / `subscribeTransactions` of `@kalphite/transactions`.
+   */
+  readonly transactions: Collection<OperationRecord>;
   /** Stops listening; pending promises stay unsettled, later `mutate` calls reject (`DISPOSED`). */
   dispose(): void;
 }
@@ -133,11 +169,25 @@ interface Op {
   applied: boolean;
   /** The server said it applied it (a push answer); the next state patch includes it. */
   confirmed?: boolean;
-  /** `executeOperation` refused it (it never got an id). */
-  unsent?: boolean;
+  /** Left the pending list (settled by the server, rejected, or rolled back). */
+  settled?: boolean;
+  /** Its first hand-off to the engine happened (or never will). */
+  handed?: boolean;
+  /** Its item id in the layer-5 collection, once handed on. */
+  key?: string;
+  /** Its layer-5 transaction's `awaitSync`: `true` once a server state includes it, the error once refused. */
+  outcome?: true | { error: unknown };
+  /** The waiting `awaitSync`. */
+  sync?: { resolve(): void; reject(error: unknown): void } | undefined;
   resolve(): void;
   reject(error: unknown): void;
 }
+
+/** One settled promise, shared. */
+const RESOLVED: Promise<void> = Promise.resolve();
+/** The layer-5 transactions hand operations to the engine at once; the engine waits for the network. */
+const ALWAYS_ONLINE = { isOnline: () => true, subscribe: () => () => undefined };
+let clientCount = 0;
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
@@ -200,8 +250,22 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     } finally {
       pumping = false;
     }
-    idle?.resolve();
-    idle = undefined;
+    checkIdle();
+  };
+  /** Operations accepted and not yet handed to the engine (`whenIdle` waits for them too). */
+  let waitingHandOff = 0;
+  const checkIdle = () => {
+    if (idle && !running && !pumping && tasks.length === 0 && waitingHandOff === 0) {
+      idle.resolve();
+      idle = undefined;
+    }
+  };
+  /** `op` no longer waits for its first hand-off (it was handed on, or it never will be). */
+  const handed = (op: Op) => {
+    if (op.handed) return;
+    op.handed = true;
+    waitingHandOff--;
+    checkIdle();
   };
   const schedule = (task: () => void | Promise<void>) => {
     tasks.push(task);
@@ -242,7 +306,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   let unclaimedHead = 0;
   /** Skips the claimed head of `sentOrder`; true when every sent operation is claimed. */
   const skipClaimed = (): boolean => {
-    while (unclaimedHead < sentOrder.length && (sentOrder[unclaimedHead]!.operationId !== undefined || sentOrder[unclaimedHead]!.unsent)) unclaimedHead++;
+    while (unclaimedHead < sentOrder.length && sentOrder[unclaimedHead]!.operationId !== undefined) unclaimedHead++;
     if (unclaimedHead < sentOrder.length) return false;
     sentOrder = [];
     unclaimedHead = 0;
@@ -256,7 +320,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     const ids = [...known.values()].sort((a, b) => a.id - b.id);
     for (let i = 0; i < ids.length && unclaimedHead < sentOrder.length; i++) {
       const op = sentOrder[unclaimedHead]!;
-      if (op.unsent || op.operationId !== undefined) {
+      if (op.operationId !== undefined) {
         unclaimedHead++;
         i--;
         continue;
@@ -274,16 +338,26 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     }
   };
 
-  const send = (op: Op) => {
+  /**
+   * The layer-5 transaction's `persist`: hands the operation to the engine,
+   * which stores it durably and retries its delivery. A refusal to queue it
+   * (queue full, storage failure) is retried by the transaction; a bad
+   * argument or a closed engine fails it at once (NonRetriableError).
+   */
+  const handOff = (op: Op): Promise<void> => {
+    if (disposed || op.settled) {
+      handed(op);
+      return RESOLVED;
+    }
     sentOrder.push(op);
-    let sent: PromiseLike<unknown>;
+    let sent: Promise<unknown>;
     try {
-      const result = engine.executeOperation(op.name, op.args as unknown[]);
-      sent = isThenable(result) ? result : Promise.resolve(result);
+      sent = Promise.resolve(engine.executeOperation(op.name, op.args as unknown[]));
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent.then(
+    handed(op);
+    return sent.then(
       (result) => {
         if (op.operationId !== undefined || disposed) return;
         const id = typeof result === "number" ? result : (result as { id?: unknown } | undefined)?.id;
@@ -294,11 +368,111 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
         } else claimIds();
       },
       (error: unknown) => {
-        // Not queued (queue full, storage failure): it has no engine id; roll it back like a refusal.
-        op.unsent = true;
-        if (!disposed) schedule(() => rebase({ rejected: new Map([[op, error]]) }));
+        // Not queued: it took no engine id, so it leaves the sent order (a retry sends it again).
+        const at = sentOrder.indexOf(op, unclaimedHead);
+        if (at >= 0) sentOrder.splice(at, 1);
+        const code = (error as { code?: unknown } | null)?.code;
+        if (disposed || code === "INVALID_ARGUMENT" || code === "CLOSED") {
+          throw new NonRetriableError(`mutate.${op.name}: the engine refused the operation: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        }
+        throw error;
       },
     );
+  };
+
+  /** The layer-5 transaction's `awaitSync`: resolves once a server state includes the operation, rejects with the server's refusal. */
+  const awaitSettled = (op: Op): Promise<void> => {
+    const outcome = op.outcome;
+    if (outcome === true) return RESOLVED;
+    if (outcome !== undefined) return Promise.reject(outcome.error);
+    return new Promise<void>((resolve, reject) => (op.sync = { resolve, reject }));
+  };
+  const settleSync = (op: Op, outcome: true | { error: unknown }) => {
+    op.outcome = outcome;
+    const waiting = op.sync;
+    if (!waiting) return;
+    op.sync = undefined;
+    if (outcome === true) waiting.resolve();
+    else waiting.reject(outcome.error);
+  };
+
+  // One layer-5 transaction per operation. The engine stores the operation durably (its own queue,
+  // persisted and retried), so the transaction itself is not persisted: storing each operation twice
+  // would double the write cost, and a transaction recovered after a reload would send it again.
+  const records = new Map<string, Op>();
+  const opOf = (transaction: Transaction): Op | undefined => {
+    const key = (transaction.mutations[0]?.modified as { id?: unknown } | undefined)?.id;
+    return typeof key === "string" ? records.get(key) : undefined;
+  };
+  const transactions = createCollection<OperationRecord>({
+    sync: { id: options.collectionId ?? `kalphite-operations:${++clientCount}`, setup: () => Promise.resolve({ data: {} }) },
+    persistence: false,
+    // The engine queues while offline; the hand-off itself never waits for the network.
+    online: ALWAYS_ONLINE,
+    strategy: { type: "parallel" },
+    prune: options.prune ?? { maxSettled: 100 },
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
+    logger: { warn: (message, ...details) => reportError(details[0] ?? message), error: (message, ...details) => reportError(details[0] ?? message) },
+    mutationFn: {
+      persist: ({ transaction }) => {
+        const op = opOf(transaction);
+        return op ? handOff(op) : RESOLVED;
+      },
+      awaitSync: ({ transaction }) => {
+        const op = opOf(transaction);
+        return op ? awaitSettled(op) : RESOLVED;
+      },
+    },
+  });
+
+  /** A failed transaction whose operation is still pending (the hand-off ran out of retries) rolls it back. */
+  const transactionSettled = (op: Op, transaction: Transaction) => {
+    if (op.key !== undefined) records.delete(op.key);
+    if (transaction.state !== "failed" || op.settled || disposed) return;
+    const failure = transaction.error?.error;
+    const reason = failure instanceof NonRetriableError && failure.cause !== undefined ? failure.cause : (failure ?? new Error(transaction.error?.message));
+    schedule(() => {
+      if (!op.settled) return rebase({ rejected: new Map([[op, reason]]) });
+    });
+  };
+
+  // Operations accepted in one synchronous stretch get their transactions in one microtask.
+  let outbox: Op[] = [];
+  let opCount = 0;
+  const flushOutbox = () => {
+    const batch = outbox;
+    outbox = [];
+    for (const op of batch) {
+      if (op.settled || disposed) {
+        handed(op);
+        continue;
+      }
+      const key = String(++opCount);
+      let transaction: Transaction;
+      try {
+        transaction = transactions.insert({ id: key, name: op.name, args: op.args as unknown[] });
+      } catch (error) {
+        // Arguments the transaction cannot hold (not JSON data): the operation is rolled back.
+        handed(op);
+        schedule(() => {
+          if (!op.settled) return rebase({ rejected: new Map([[op, error]]) });
+        });
+        continue;
+      }
+      op.key = key;
+      records.set(key, op);
+      transactions.whenSettled(transaction).then(
+        (settled) => transactionSettled(op, settled),
+        () => undefined, // disposed
+      );
+    }
+  };
+  const enqueue = (op: Op) => {
+    pending.push(op);
+    waitingHandOff++;
+    outbox.push(op);
+    if (outbox.length === 1) queueMicrotask(flushOutbox);
   };
 
   const mutateOne = (name: string, args: unknown[]): Promise<void> => {
@@ -339,8 +513,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
   const accept = (op: Op, inverse: Patch[]) => {
     op.inverse = inverse;
-    pending.push(op);
-    send(op);
+    enqueue(op);
   };
 
   /**
@@ -382,8 +555,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       return true;
     }
     op.undo = writes;
-    pending.push(op);
-    send(op);
+    enqueue(op);
     return true;
   };
 
@@ -482,6 +654,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       if (changes.length > 0) store.applyRemote(changes);
       pending = keep;
       for (const op of gone) {
+        op.settled = true;
         if (rejected?.has(op)) {
           const reason = rejected.get(op);
           const error =
@@ -489,8 +662,12 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
               ? reason
               : new CoordinatorError(CoordinatorErrorCode.Rejected, `mutate.${op.name}: the server rejected the operation: ${String(reason)}`, { cause: reason });
           op.reject(error);
+          settleSync(op, { error });
           if (error instanceof CoordinatorError) events.emit("rejected", { name: op.name, args: op.args, operationId: op.operationId, error });
-        } else op.resolve();
+        } else {
+          op.resolve();
+          settleSync(op, true);
+        }
       }
       events.emit("rebased", { replayed: keep.length, settled: gone.length });
     };
@@ -528,7 +705,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     on: (event, listener) => events.on(event, listener),
     getPendingOperations: () => pending.map((op) => ({ name: op.name, args: structuredClone(op.args), operationId: op.operationId })),
     whenIdle: () => {
-      if (!running && tasks.length === 0) return Promise.resolve();
+      if (!running && !pumping && tasks.length === 0 && waitingHandOff === 0) return Promise.resolve();
       if (!idle) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));
@@ -536,9 +713,14 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       }
       return idle.promise;
     },
+    transactions,
     dispose: () => {
+      if (disposed) return;
       disposed = true;
       events.clear();
+      transactions.dispose().catch(reportError);
+      waitingHandOff = 0;
+      checkIdle();
       for (const off of offs) if (typeof off === "function") off();
     },
   };
