@@ -35,7 +35,7 @@ export function simulatorGroup(options: RunOptions): GroupSpec {
     workloads: simulatorCases.map((c) => ({ id: c.id, label: `${c.label}: ${params.runs} runs × ≤ ${params.steps} steps`, unit: "ms" as const, ops: SIMULATOR_NOMINAL_OPS, baseline: "simulate" })),
     targets: [],
     notes: [
-      `Each value is wall time per ${SIMULATOR_NOMINAL_OPS.toLocaleString("en-US")} simulated \`mutate\` operations (the rate column is simulated operations per second), including the clients' pulls and pushes, the server's push transactions on the simulated storage, the convergence wait after the heal, the final checks and the determinism re-run of the first scenario. Mutators: put / bump / remove on 3 ids.`,
+      `Each value is wall time per ${SIMULATOR_NOMINAL_OPS.toLocaleString("en-US")} simulated \`mutate\` operations, so the per-op column is wall time per simulated operation (operations per second = 1000 ÷ that in ms), including the clients' pulls and pushes, the server's push transactions on the simulated storage, the convergence wait after the heal, the final checks and the determinism re-run of the first scenario. Mutators: put / bump / remove on 3 ids.`,
       "default faults: 5 % drops, 5 % duplicates, 10 % reorders per message, partitions and disconnects; heavy: 20 % / 20 % / 20 % and client and server kill -9 restarts at 10 % of steps each.",
       "A thousand-seed run costs about 1000 × operations per run × the per-op time: at 25 operations per run and 1 ms per operation, 25 s. Each run also pays a fixed cost (a server and N clients are built, the network heals and every queue drains), which dominates short runs.",
     ],

@@ -177,9 +177,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const mean = options.chaosEveryMs ?? 1500;
     const restarts: Promise<void>[] = [];
     let round = 0;
-    while (issuedAll.size < clients) {
+    // At least two rounds (one client kill, one server kill), then until every client issued everything.
+    while (issuedAll.size < clients || round < 2) {
       await new Promise((r) => setTimeout(r, random.int(mean / 2, (mean * 3) / 2)));
-      if (issuedAll.size >= clients) break;
+      if (issuedAll.size >= clients && round >= 2) break;
       round++;
       // Round 2 kills the server and round 1 a client, so even a short soak has both.
       const roll = round === 1 ? 0 : round === 2 ? 99 : random.int(0, 99);
