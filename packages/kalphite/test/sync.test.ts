@@ -227,3 +227,45 @@ describe("entities mode: NetworkSyncEngine + bindStore", () => {
     }
   }, 60_000);
 });
+
+describe("operations mode with toOperations: store batches become named operations", () => {
+  it("sends the translated operation, and rolls the batch back to the server's version when it is refused", async () => {
+    const server = await startOpsServer();
+    const toOperations = (changes: readonly { operation: string; entityType: string; entityId: string; entity?: unknown; previous?: unknown }[]) => {
+      const [only] = changes;
+      if (changes.length !== 1 || only!.operation !== "upsert" || only!.entityType !== "todo") return undefined;
+      const todo = only!.entity as { id: string; title: string; done: boolean };
+      return todo.done ? undefined : [{ name: "addTodo", args: [{ id: todo.id, title: todo.title }] }];
+    };
+    const sync = { url: server.url, authToken: "secret", entityTypes: ["todo"], toOperations, ...fast };
+    const [a, b] = await Promise.all([createKalphite({ schema: Entity, dbName: "memory://", sync }), createKalphite({ schema: Entity, dbName: "memory://", sync })]);
+    try {
+      const names: string[] = [];
+      (a.sync!.engine as import("@kalphite/sync-ops").ModernSyncEngine).onOperationConfirmed((op) => names.push(op.name));
+      a.store.todo.upsert("n1", { title: "Named", done: false });
+      await a.sync!.flush();
+      expect(names).toEqual(["addTodo"]);
+      await vi.waitFor(() => expect(titles(b)).toEqual(["Named"]), { timeout: 10_000 });
+
+      // b writes n2 while a is offline; a's own addTodo of n2 is refused (it exists) and rolled back to b's.
+      await a.sync!.disconnect();
+      b.store.todo.upsert("n2", { title: "B's", done: false });
+      await b.sync!.flush();
+      const rejected = vi.fn();
+      a.sync!.onRejected(rejected);
+      a.store.todo.upsert("n2", { title: "A's", done: false });
+      expect(titles(a)).toEqual(["A's", "Named"]);
+      await a.sync!.connect();
+      await a.sync!.flush();
+      expect(rejected).toHaveBeenCalledWith(expect.objectContaining({ name: "addTodo", error: expect.stringContaining("todo n2 exists") }));
+      await vi.waitFor(() => expect(titles(a)).toEqual(["B's", "Named"]), { timeout: 10_000 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await stop(server);
+    }
+  }, 60_000);
+
+  it("cannot be combined with mutators", async () => {
+    await expect(createKalphite({ schema: Entity, dbName: "memory://", sync: { url: "http://127.0.0.1:1", mutators, toOperations: () => undefined } as never })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
+  });
+});

@@ -122,35 +122,57 @@ export async function startOperationSync(
     mutate = client.mutate as typeof mutate;
     settle = () => client.whenIdle();
   } else {
-    // Plain store writes travel as the built-in operations. An entity with a write of ours still
-    // pending keeps our value until the server has it (then the server's comes back in a pull).
+    // Plain store writes travel as operations: `toOperations(batch)`'s, else the built-in ones.
+    // An entity with a write of ours still pending keeps our value until the server has it
+    // (then the server's comes back in a pull).
     const pending = new Map<string, number>();
-    const bump = (k: string, by: number) => {
-      const n = (pending.get(k) ?? 0) + by;
-      if (n <= 0) pending.delete(k);
-      else pending.set(k, n);
+    const bump = (keys: readonly string[], by: number) => {
+      for (const k of keys) {
+        const n = (pending.get(k) ?? 0) + by;
+        if (n <= 0) pending.delete(k);
+        else pending.set(k, n);
+      }
     };
+    /** Operations sent and not settled, oldest first, with the entities each one protects. */
+    const sent: { name: string; args: string; keys: string[] }[] = [];
+    const argsKey = (args: readonly unknown[]) => JSON.stringify(args);
     for (const op of stored.operations) {
       const target = builtinTarget(op.name, op.args, types);
-      if (target) bump(key(target.type, target.id), 1);
+      const keys = target ? [key(target.type, target.id)] : [];
+      sent.push({ name: op.name, args: argsKey(op.args), keys });
+      bump(keys, 1);
     }
     const isPending = (type: string, id: string) => pending.has(key(type, id));
-    const send = (change: ChangeRecord<BaseEntity>) => {
-      const k = key(change.entityType, change.entityId);
-      bump(k, 1);
-      void track(engine.sendChange(
-          change.operation === "delete"
-            ? { type: "delete", entityType: change.entityType, entityId: change.entityId }
-            : { type: "upsert", entityType: change.entityType, entityId: change.entityId, entity: change.entity as never },
-      )).catch((error: unknown) => {
-        // Not queued (a full queue, a failing storage): nothing will reach the server.
-        bump(k, -1);
-        reportError(error);
+    const sendOne = (name: string, args: unknown[], keys: string[]) => {
+      const entry = { name, args: argsKey(args), keys };
+      sent.push(entry);
+      bump(keys, 1);
+      void track(engine.executeOperation(name, args)).catch((error: unknown) => {
+        // Not queued (a full queue, a failing storage, args that are not JSON): nothing will reach the server.
+        const at = sent.indexOf(entry);
+        if (at >= 0) sent.splice(at, 1);
+        bump(keys, -1);
+        rejected.emit({ name, args, error: error instanceof Error ? error.message : String(error) });
+        void rollback(keys);
       });
+    };
+    const sendBatch = (changes: readonly ChangeRecord<BaseEntity>[]) => {
+      const translated = options.toOperations?.(changes);
+      if (translated && translated.length > 0) {
+        const keys = changes.map((c) => key(c.entityType, c.entityId));
+        for (const op of translated) sendOne(op.name, [...op.args], keys);
+        return;
+      }
+      for (const change of changes) {
+        const k = [key(change.entityType, change.entityId)];
+        if (change.operation === "delete") sendOne(`delete${change.entityType}`, [change.entityId], k);
+        else sendOne(`upsert${change.entityType}`, [change.entityId, change.entity], k);
+      }
     };
     offs.push(
       store.subscribe((changes) => {
-        for (const change of changes) if (change.origin === "local" && synced(change.entityType)) send(change);
+        const mine = changes.filter((c) => c.origin === "local" && synced(c.entityType));
+        if (mine.length > 0) sendBatch(mine);
       }),
     );
     offs.push(
@@ -173,34 +195,45 @@ export async function startOperationSync(
         }
       }),
     );
-    const settled = (op: { name: string; args: unknown[] }) => {
-      const target = builtinTarget(op.name, op.args, types);
-      if (target) bump(key(target.type, target.id), -1);
-      return target;
+    /** The first sent operation with this name and these args leaves `sent`; its entities are no longer protected by it. */
+    const settled = (op: { name: string; args: unknown[] }): string[] => {
+      const args = argsKey(op.args);
+      const at = sent.findIndex((e) => e.name === op.name && e.args === args);
+      if (at < 0) return [];
+      const [entry] = sent.splice(at, 1);
+      bump(entry!.keys, -1);
+      return entry!.keys;
     };
     offs.push(engine.onOperationConfirmed((op) => void settled(op)));
     offs.push(
       engine.onOperationFailed(({ operation, error }) => {
-        const target = settled(operation);
-        if (target && !isPending(target.type, target.id)) void rollback(target.type, target.id);
+        void rollback(settled(operation));
         rejected.emit({ name: operation.name, args: operation.args, error });
       }),
     );
-    /** A refused write: the entity goes back to the server's version (read from a full state). */
-    const rollback = async (type: string, id: string) => {
+    /** A refused write: its entities go back to the server's versions (read from a full state of their types). */
+    const rollback = async (keys: readonly string[]) => {
+      const wanted = keys.filter((k) => !pending.has(k));
+      if (wanted.length === 0) return;
+      const typesOf = [...new Set(wanted.map((k) => k.slice(0, k.indexOf("\u0000"))))];
       try {
         const response = await fetch(`${baseUrl}/sync/state`, {
           method: "POST",
           headers: { "content-type": "application/json", ...(options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` }) },
-          body: JSON.stringify({ entityTypes: [type] }),
+          body: JSON.stringify({ entityTypes: typesOf }),
         });
-        if (!response.ok) throw new Error(`reading the server's ${type} ${id} failed: HTTP ${response.status}`);
+        if (!response.ok) throw new Error(`reading the server's state for a rollback failed: HTTP ${response.status}`);
         const state = (await response.json()) as { entities?: BaseEntity[] };
-        if (isPending(type, id)) return;
-        const server = state.entities?.find((e) => e.type === type && e.id === id);
-        const here = store.getById(type, id);
-        if (server) store.applyRemote([{ operation: "upsert", entityType: type, entityId: id, entity: server }]);
-        else if (here !== undefined) store.applyRemote([{ operation: "delete", entityType: type, entityId: id }]);
+        const server = new Map((state.entities ?? []).map((e) => [key(e.type, e.id), e]));
+        const changes: RemoteChange<BaseEntity>[] = [];
+        for (const k of wanted) {
+          if (pending.has(k)) continue;
+          const [type, id] = [k.slice(0, k.indexOf("\u0000")), k.slice(k.indexOf("\u0000") + 1)];
+          const theirs = server.get(k);
+          if (theirs) changes.push({ operation: "upsert", entityType: type, entityId: id, entity: theirs });
+          else if (store.getById(type, id) !== undefined) changes.push({ operation: "delete", entityType: type, entityId: id });
+        }
+        if (changes.length > 0) store.applyRemote(changes);
       } catch (error) {
         reportError(error);
       }

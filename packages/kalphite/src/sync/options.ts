@@ -1,5 +1,11 @@
 import type { ClientMutator } from "@kalphite/coordinator";
-import { KalphiteError } from "@kalphite/store";
+import { KalphiteError, type BaseEntity, type ChangeRecord } from "@kalphite/store";
+
+/** A named operation to send: `name(...args)`, run by the server's mutator of that name. */
+export interface KalphiteOperation {
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
 
 /** The two network protocols `createKalphite` can sync over. */
 export type KalphiteSyncMode = "operations" | "entities";
@@ -28,6 +34,17 @@ export interface KalphiteSyncOptions<TMutators extends Record<string, ClientMuta
   readonly mode?: KalphiteSyncMode | undefined;
   /** Operations mode: the named operations the server runs too (`(tx, ...args)`); `kalphite.mutate` is typed from them. */
   readonly mutators?: TMutators | undefined;
+  /**
+   * Operations mode without `mutators`: turns one local store batch (a
+   * command's writes, already applied — the speculative effect) into the
+   * named operations the server should run for it (`[{ name: "addTodo",
+   * args: [{ … }] }]`). Until they are settled, pulls do not overwrite the
+   * batch's entities; a refused one puts them back to the server's
+   * versions. Return `undefined` (or `[]`) to send the batch as the
+   * built-in `upsert<type>` / `delete<type>` operations instead.
+   * @default undefined (always the built-in operations)
+   */
+  readonly toOperations?: ((changes: readonly ChangeRecord<BaseEntity>[]) => readonly KalphiteOperation[] | undefined) | undefined;
   /** Bearer token (`Authorization: Bearer`, the entity `auth` frame). @default none */
   readonly authToken?: string | undefined;
   /** The room. @default "default" (the server's default room) */
@@ -86,6 +103,11 @@ export function checkSyncOptions(sync: unknown): asserts sync is KalphiteSyncOpt
     if (s["mode"] === "entities") throw invalid("options.sync.mutators need mode \"operations\" (entity sync has no named operations)");
     if (typeof s["mutators"] !== "object" || s["mutators"] === null) throw invalid("options.sync.mutators must be an object of functions");
     for (const [name, fn] of Object.entries(s["mutators"])) if (typeof fn !== "function") throw invalid(`options.sync.mutators.${name} must be a function`);
+  }
+  if (s["toOperations"] !== undefined) {
+    if (typeof s["toOperations"] !== "function") throw invalid("options.sync.toOperations must be a function (changes) => operations");
+    if (s["mutators"] !== undefined) throw invalid("options.sync.toOperations and options.sync.mutators cannot be combined: with mutators, mutate.<name>() sends the operations");
+    if (s["mode"] === "entities") throw invalid("options.sync.toOperations needs mode \"operations\"");
   }
   for (const key of ["authToken", "room", "userId"] as const) {
     if (s[key] !== undefined && (typeof s[key] !== "string" || s[key] === "")) throw invalid(`options.sync.${key} must be a non-empty string`);
