@@ -12,7 +12,7 @@ const LOCAL_FLAGS = new Set(["-h", "--help", "-V", "--version"]);
 function hasCommand(argv: readonly string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "--data-dir") i++;
+    if (arg === "--data-dir" || arg === "--sync" || arg === "--sync-mode" || arg === "--sync-token") i++;
     else if (!arg.startsWith("-")) return true;
   }
   return false;

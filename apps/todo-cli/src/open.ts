@@ -107,8 +107,9 @@ export async function openData(dataDir: string, lock: DataDirLock, server: Comma
   const progress = delayedSpinner(fresh ? `Creating a new todo database in ${dataDir}…` : "Opening the todo database…");
   let app: TodoApp;
   try {
-    const [{ createKalphite }, { EntitySchema }] = await Promise.all([import("kalphite"), import("./schema")]);
-    app = await createKalphite({ schema: EntitySchema, dataDir });
+    const [{ createKalphite }, { EntitySchema }, { openTodoKalphite }] = await Promise.all([import("kalphite"), import("./schema"), import("./sync/session")]);
+    // Synced when --sync or `sync connect` says so (see sync/session.ts).
+    app = await openTodoKalphite(createKalphite, EntitySchema, dataDir);
   } catch (error) {
     await server.stop();
     lock.release();
@@ -128,6 +129,7 @@ export async function openData(dataDir: string, lock: DataDirLock, server: Comma
       (closing ??= (async () => {
         try {
           await server.stop();
+          await (await import("./sync/session")).finishTodoSync(app);
           await app.close();
           // Files PGlite wrote meanwhile (the relation cache, pg_internal.init, is 0644) become private too.
           try {

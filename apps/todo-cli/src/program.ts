@@ -11,6 +11,8 @@ import { registerProject } from "./commands/project";
 import { registerClearDone, registerRm } from "./commands/rm";
 import { registerStats } from "./commands/stats";
 import { registerWatch } from "./commands/watch";
+import { registerSync } from "./commands/sync";
+import { setSyncFlags } from "./sync/session";
 import type { GlobalOptions, Runtime } from "./runtime";
 
 /** The app's version, shown by `--version`. */
@@ -41,6 +43,9 @@ export function createProgram(runtime: Runtime, options: ProgramOptions = {}): C
     .option("--data-dir <dir>", "where the data lives (default: $KALPHITE_TODO_DIR, else your user data directory)")
     .option("--json", "print machine-readable JSON on stdout")
     .option("--no-color", "plain output without colours (also: NO_COLOR=1)")
+    .option("--sync <url>", "sync with a kalphite-server for this run (remember it: sync connect <url>)")
+    .option("--sync-mode <mode>", "operations (shared mutators, default) or entities")
+    .option("--sync-token <token>", "the sync server's token (also: $KALPHITE_TODO_SYNC_TOKEN)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     // Explicit: commander adds no implicit `help` command to a program that has its own action.
     .helpCommand("help [command]", "show help for a command")
@@ -67,9 +72,12 @@ export function createProgram(runtime: Runtime, options: ProgramOptions = {}): C
   registerStats(program, runtime);
   registerExport(program, runtime);
   registerImport(program, runtime);
+  registerSync(program, runtime);
   if (runtime.shell) registerWatch(program, runtime);
   // After a command succeeded: what it changed becomes the newest undo record.
   program.hook("postAction", (_program, action) => finishUndo(action, runtime.now().getTime()));
+  // --sync flags apply to the data this run opens (sync/session.ts).
+  program.hook("preAction", (_program, action) => setSyncFlags(action.optsWithGlobals()));
 
   program.addHelpText(
     "after",

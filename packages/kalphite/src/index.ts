@@ -9,7 +9,7 @@
 export { createKalphite, KalphiteConfigErrorCode, PGLITE_FLUSH_DEFAULTS } from "./create-kalphite";
 export type { Kalphite, KalphiteDatabaseOptions, KalphiteFlushOptions, KalphiteInvalidPolicy, KalphiteOptions, KalphiteStoreOptions, NoMutators } from "./create-kalphite";
 export { KALPHITE_SYNC_DEFAULTS } from "./sync/options";
-export type { KalphiteOperation, KalphiteSyncMode, KalphiteSyncOptions } from "./sync/options";
+export type { KalphiteBatchContext, KalphiteOperation, KalphiteSyncMode, KalphiteSyncOptions } from "./sync/options";
 export type { KalphiteMutate, KalphiteRejection, KalphiteSync, KalphiteSyncStatus } from "./sync/types";
 
 // The engines of layers 4a, 4b and 7 (everything else of them: the subpaths).

@@ -156,8 +156,20 @@ export async function startOperationSync(
         void rollback(keys);
       });
     };
+    // The synced entities as they were before the batch being translated (toOperations diffs against them).
+    const shadow = new Map<string, BaseEntity>();
+    if (options.toOperations) {
+      for (const type of store.types()) if (synced(type)) for (const e of store.getByType(type) as readonly BaseEntity[]) shadow.set(key(type, e.id), e);
+    }
+    const context = { previous: (type: string, id: string) => shadow.get(key(type, id)) };
     const sendBatch = (changes: readonly ChangeRecord<BaseEntity>[]) => {
-      const translated = options.toOperations?.(changes);
+      let translated: ReturnType<NonNullable<typeof options.toOperations>>;
+      try {
+        translated = options.toOperations?.(changes, context);
+      } catch (error) {
+        reportError(error);
+        translated = undefined;
+      }
       if (translated && translated.length > 0) {
         const keys = changes.map((c) => key(c.entityType, c.entityId));
         for (const op of translated) sendOne(op.name, [...op.args], keys);
@@ -173,6 +185,13 @@ export async function startOperationSync(
       store.subscribe((changes) => {
         const mine = changes.filter((c) => c.origin === "local" && synced(c.entityType));
         if (mine.length > 0) sendBatch(mine);
+        if (options.toOperations) {
+          for (const c of changes) {
+            if (!synced(c.entityType)) continue;
+            if (c.operation === "delete") shadow.delete(key(c.entityType, c.entityId));
+            else if (c.entity) shadow.set(key(c.entityType, c.entityId), c.entity);
+          }
+        }
       }),
     );
     offs.push(

@@ -1,6 +1,12 @@
 import type { ClientMutator } from "@kalphite/coordinator";
 import { KalphiteError, type BaseEntity, type ChangeRecord } from "@kalphite/store";
 
+/** What `toOperations` can read besides the batch. */
+export interface KalphiteBatchContext {
+  /** The synced entity `(type, id)` as it was before the batch (`undefined`: it did not exist). */
+  previous(type: string, id: string): BaseEntity | undefined;
+}
+
 /** A named operation to send: `name(...args)`, run by the server's mutator of that name. */
 export interface KalphiteOperation {
   readonly name: string;
@@ -40,11 +46,12 @@ export interface KalphiteSyncOptions<TMutators extends Record<string, ClientMuta
    * named operations the server should run for it (`[{ name: "addTodo",
    * args: [{ … }] }]`). Until they are settled, pulls do not overwrite the
    * batch's entities; a refused one puts them back to the server's
-   * versions. Return `undefined` (or `[]`) to send the batch as the
+   * versions. `context.previous(type, id)` is the entity as it was before
+   * the batch. Return `undefined` (or `[]`) to send the batch as the
    * built-in `upsert<type>` / `delete<type>` operations instead.
    * @default undefined (always the built-in operations)
    */
-  readonly toOperations?: ((changes: readonly ChangeRecord<BaseEntity>[]) => readonly KalphiteOperation[] | undefined) | undefined;
+  readonly toOperations?: ((changes: readonly ChangeRecord<BaseEntity>[], context: KalphiteBatchContext) => readonly KalphiteOperation[] | undefined) | undefined;
   /** Bearer token (`Authorization: Bearer`, the entity `auth` frame). @default none */
   readonly authToken?: string | undefined;
   /** The room. @default "default" (the server's default room) */
