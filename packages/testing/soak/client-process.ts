@@ -8,7 +8,7 @@
  * stdin commands: "quiesce" (stop issuing), "flush" (→ "flushed"), "read" (→ "read <file>").
  * stdout lines: "started", "issued-all", "flushed", "read <file>".
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { KalphiteStore, type Entity } from "@kalphite/store";
@@ -68,7 +68,8 @@ async function issue(): Promise<void> {
   while (next < total && !quiesced) {
     const n = next++;
     // The counter is written first: a kill after it and before the operation is durable loses an unacknowledged operation, never repeats one.
-    writeFileSync(counterFile, String(next));
+    writeFileSync(`${counterFile}.tmp`, String(next));
+    renameSync(`${counterFile}.tmp`, counterFile); // atomic: a kill never leaves it empty
     const target = pickTodo();
     const now = 1_700_000_000_000 + n;
     let sent: Promise<void>;

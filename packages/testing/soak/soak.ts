@@ -8,7 +8,7 @@
  * server's state.
  *
  *   pnpm test:soak                      # 20 clients × 10,000 operations
- *   node --import tsx packages/testing/soak/soak.ts --clients 4 --operations 200 --seed 7
+ *   node --import tsx packages/testing/soak/soak.ts --clients 4 --operations 200 --seed 7 --chaos-every 1500
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -31,7 +31,7 @@ export interface SoakOptions {
   operations?: number;
   /** @default 1 */
   seed?: number;
-  /** Mean ms between two chaos events (kill a client, kill the server, cut connections). @default 1500 */
+  /** Mean ms between two chaos events (kill a client, kill the server, cut connections). @default 4000 */
   chaosEveryMs?: number;
   faults?: Partial<ProxyFaults>;
   /** Longest wait for convergence after the quiesce, ms. @default 300000 */
@@ -63,6 +63,9 @@ export interface SoakReport {
   wallMs: number;
   problems: string[];
 }
+
+/** Every child process the soaks of this process started and did not kill yet (for a Ctrl-C clean-up). */
+const live = new Set<ChildProcess>();
 
 interface Proc {
   child: ChildProcess | undefined;
@@ -126,6 +129,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const [cmd, args, env] = nodeArgs(join(root, "apps/sync-server/src/cli.ts"), ["--port", String(serverPort), "--data-dir", join(dir, "server"), "--token", TOKEN, "--quiet"]);
     for (let attempt = 0; ; attempt++) {
       const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      live.add(child);
+      child.once("exit", () => live.delete(child));
       server.child = child;
       watch(server, child, "server");
       const exited = new Promise<string>((r) => child.once("exit", (code) => r(`exit ${code}`)));
@@ -152,6 +157,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const startClient = (i: number) => {
     const [cmd, args, env] = nodeArgs(join(here, "client-process.ts"), [`soak-${i}`, proxyUrl, TOKEN, String(operations), String(seed * 1000 + i), dir]);
     const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    live.add(child);
+    child.once("exit", () => live.delete(child));
     child.stdin?.on("error", () => undefined);
     const proc = procs[i] as Proc;
     proc.child = child;
@@ -174,7 +181,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     for (let i = 0; i < clients; i++) startClient(i);
 
     // ---- chaos until every client issued its operations ----------------------
-    const mean = options.chaosEveryMs ?? 1500;
+    const mean = options.chaosEveryMs ?? 4000;
     const restarts: Promise<void>[] = [];
     let round = 0;
     // At least two rounds (one client kill, one server kill), then until every client issued everything.
@@ -199,7 +206,14 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
         await new Promise((r) => setTimeout(r, downMs));
         await startServer();
       }
-      if (round % 10 === 0) log(`chaos round ${round}: ${issuedAll.size}/${clients} clients issued everything; kills ${clientKills} clients, ${serverKills} server`);
+      if (round % 10 === 0) {
+        let issued = 0;
+        for (let i = 0; i < clients; i++) {
+          const file = join(dir, `soak-${i}.next`);
+          if (existsSync(file)) issued += Number(readFileSync(file, "utf8"));
+        }
+        log(`chaos round ${round}: ${issued}/${clients * operations} operations issued, ${issuedAll.size}/${clients} clients done; kills ${clientKills} clients, ${serverKills} server; ${proxy.stats.requests} requests (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      }
     }
     await Promise.all(restarts);
     if (!serverUp) await startServer();
@@ -337,7 +351,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
+  const stop = () => {
+    for (const child of live) child.kill("SIGKILL");
+    process.exit(130);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   const report = await runSoak({
+    ...(arg("chaos-every") === undefined ? {} : { chaosEveryMs: arg("chaos-every") as number }),
     ...(arg("clients") === undefined ? {} : { clients: arg("clients") as number }),
     ...(arg("operations") === undefined ? {} : { operations: arg("operations") as number }),
     ...(arg("seed") === undefined ? {} : { seed: arg("seed") as number }),
