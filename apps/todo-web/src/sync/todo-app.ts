@@ -25,6 +25,13 @@ import { ValueStore, type AppMessage, type SyncStatus } from "./sync-status";
 /** Reconnect backoff bounds, ms: short, so a restarted server is found again quickly. @default 250 / 2000 */
 export const RETRY_DELAY_MS = 250;
 export const MAX_RETRY_DELAY_MS = 2000;
+/**
+ * Periodic pull, ms: the status bar's "Connected" means the last request
+ * succeeded, so an outage shows within this long even when nobody edits
+ * (and a notification missed while the socket was down is caught up).
+ * @default 5000
+ */
+export const PULL_INTERVAL_MS = 5000;
 
 const makeStore = () => KalphiteStore(EntitySchema);
 
@@ -87,6 +94,7 @@ export async function startTodoApp(config: AppConfig): Promise<TodoApp> {
     fetch: globalThis.fetch.bind(globalThis),
     retryDelay: RETRY_DELAY_MS,
     maxRetryDelay: MAX_RETRY_DELAY_MS,
+    pullInterval: PULL_INTERVAL_MS,
   });
 
   const fullState = async (): Promise<EnginePatch> => {
