@@ -112,9 +112,9 @@ process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-/** Starts `kalphite-server --data-dir <dataDir>` on `port` (0: a free one) and resolves once it listens. */
-export async function startSyncServer(dataDir: string, port = 0): Promise<SyncServer> {
-  const child = spawn(process.execPath, [SERVER_BIN, "--port", String(port), "--data-dir", dataDir, "--quiet"], { stdio: ["pipe", "pipe", "pipe"] });
+/** Starts `kalphite-server --data-dir <dataDir> …extra` on `port` (0: a free one) and resolves once it listens. */
+export async function startSyncServer(dataDir: string, port = 0, extra: readonly string[] = ["--quiet"]): Promise<SyncServer> {
+  const child = spawn(process.execPath, [SERVER_BIN, "--port", String(port), "--data-dir", dataDir, ...extra], { stdio: ["pipe", "pipe", "pipe"] });
   children.add(child);
   let out = "";
   let err = "";
