@@ -15,7 +15,18 @@ export interface StartedSync {
 }
 
 const STATE_VERSION_KEY = "stateVersion";
-const key = (type: string, id: string) => `${type}\u0000${id}`;
+/** Database metadata: the entities each pending operation protects (see the write binding). */
+const PENDING_KEYS_KEY = "kalphite:sync:pendingKeys";
+/** One entity as a string (JSON, so it survives a trip through the database's JSONB, which refuses \u0000). */
+const key = (type: string, id: string) => JSON.stringify([type, id]);
+const unkey = (k: string) => JSON.parse(k) as [string, string];
+
+/** JSON with object keys sorted, so equal data gives equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
 
 /** `upsert<type>(id, entity)` / `delete<type>(id)` → the entity they touch. */
 function builtinTarget(name: string, args: readonly unknown[], types: ReadonlySet<string> | undefined): { type: string; id: string } | undefined {
@@ -43,7 +54,7 @@ export async function startOperationSync(
   db: FrontendDatabase,
   options: KalphiteSyncOptions,
   clientId: string,
-  reportError: (error: unknown) => void,
+  report: (error: unknown) => void,
 ): Promise<StartedSync> {
   const room = options.room ?? KALPHITE_SYNC_DEFAULTS.room;
   const { baseUrl, notificationUrl } = syncEndpoints(options.url, room);
@@ -66,8 +77,13 @@ export async function startOperationSync(
   });
   const types = options.entityTypes ? new Set(options.entityTypes) : undefined;
   const synced = (type: string) => types === undefined || types.has(type);
-  const rejected = new Listeners<KalphiteRejection>(reportError);
-  const errors = new Listeners<Error>(reportError);
+  const rejected = new Listeners<KalphiteRejection>(report);
+  const errors = new Listeners<Error>(report);
+  /** Failures of this wiring (a store that refused a pull, a rollback that could not read the server): sync.onError hears them. */
+  const reportError = (error: unknown) => {
+    errors.emit(error instanceof Error ? error : new Error(String(error)));
+    report(error);
+  };
   const offs: (() => void)[] = [];
   offs.push(engine.on("error", (error) => errors.emit(error)));
 
@@ -94,6 +110,8 @@ export async function startOperationSync(
     void settled.then(() => inFlight.delete(settled));
     return promise;
   };
+  let persistKeys = () => {};
+  let waitSaved = async () => {};
   let mutate: Record<string, (...args: unknown[]) => Promise<void>> = {};
   let optimistic: KalphiteSync["optimistic"];
   let settle: () => Promise<void> = async () => undefined;
@@ -135,22 +153,43 @@ export async function startOperationSync(
     };
     /** Operations sent and not settled, oldest first, with the entities each one protects. */
     const sent: { name: string; args: string; keys: string[] }[] = [];
-    const argsKey = (args: readonly unknown[]) => JSON.stringify(args);
+    // Canonical (sorted keys): args come back from the database's JSONB with their keys reordered.
+    const argsKey = (args: readonly unknown[]) => canonicalJson(args);
+    // Which entities each stored operation protects, as the run that sent it wrote down (a named
+    // operation's args do not say which entities its batch touched).
+    const saved = await db.getMeta<{ name: string; args: string; keys: string[] }[]>(PENDING_KEYS_KEY).catch(() => undefined);
+    const savedKeys = Array.isArray(saved) ? saved : [];
     for (const op of stored.operations) {
+      const args = argsKey(op.args);
       const target = builtinTarget(op.name, op.args, types);
-      const keys = target ? [key(target.type, target.id)] : [];
-      sent.push({ name: op.name, args: argsKey(op.args), keys });
+      const found = savedKeys.findIndex((e) => e.name === op.name && e.args === args);
+      const keys = found >= 0 ? savedKeys.splice(found, 1)[0]!.keys : target ? [key(target.type, target.id)] : [];
+      sent.push({ name: op.name, args, keys });
       bump(keys, 1);
     }
+    let saving: Promise<void> = Promise.resolve();
+    let saveQueued = false;
+    persistKeys = () => {
+      if (saveQueued) return;
+      saveQueued = true;
+      queueMicrotask(() => {
+        saveQueued = false;
+        const snapshot = sent.filter((e) => e.keys.length > 0).map((e) => ({ name: e.name, args: e.args, keys: e.keys }));
+        saving = saving.then(() => db.setMeta(PENDING_KEYS_KEY, snapshot)).catch(reportError);
+      });
+    };
+    waitSaved = () => new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => saving);
     const isPending = (type: string, id: string) => pending.has(key(type, id));
     const sendOne = (name: string, args: unknown[], keys: string[]) => {
       const entry = { name, args: argsKey(args), keys };
       sent.push(entry);
+      persistKeys();
       bump(keys, 1);
       void track(engine.executeOperation(name, args)).catch((error: unknown) => {
         // Not queued (a full queue, a failing storage, args that are not JSON): nothing will reach the server.
         const at = sent.indexOf(entry);
         if (at >= 0) sent.splice(at, 1);
+        persistKeys();
         bump(keys, -1);
         rejected.emit({ name, args, error: error instanceof Error ? error.message : String(error) });
         void rollback(keys);
@@ -220,6 +259,7 @@ export async function startOperationSync(
       const at = sent.findIndex((e) => e.name === op.name && e.args === args);
       if (at < 0) return [];
       const [entry] = sent.splice(at, 1);
+      persistKeys();
       bump(entry!.keys, -1);
       return entry!.keys;
     };
@@ -234,7 +274,7 @@ export async function startOperationSync(
     const rollback = async (keys: readonly string[]) => {
       const wanted = keys.filter((k) => !pending.has(k));
       if (wanted.length === 0) return;
-      const typesOf = [...new Set(wanted.map((k) => k.slice(0, k.indexOf("\u0000"))))];
+      const typesOf = [...new Set(wanted.map((k) => unkey(k)[0]))];
       try {
         const response = await fetch(`${baseUrl}/sync/state`, {
           method: "POST",
@@ -247,7 +287,7 @@ export async function startOperationSync(
         const changes: RemoteChange<BaseEntity>[] = [];
         for (const k of wanted) {
           if (pending.has(k)) continue;
-          const [type, id] = [k.slice(0, k.indexOf("\u0000")), k.slice(k.indexOf("\u0000") + 1)];
+          const [type, id] = unkey(k);
           const theirs = server.get(k);
           if (theirs) changes.push({ operation: "upsert", entityType: type, entityId: id, entity: theirs });
           else if (store.getById(type, id) !== undefined) changes.push({ operation: "delete", entityType: type, entityId: id });
@@ -303,6 +343,7 @@ export async function startOperationSync(
       optimistic?.dispose();
       for (const off of offs) off();
       await engine.close();
+      await waitSaved();
       await storage.close();
     },
   };
