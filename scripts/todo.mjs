@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { buildPackage, ensureInstalled, root } from "./setup.mjs";
 
 const cli = join(root, "apps", "todo-cli", "dist", "cli.js");
-const sources = ["packages/store/src", "packages/flush/src", "packages/pglite/src", "packages/kalphite/src", "apps/todo-cli/src"];
+const sources = ["packages/store/src", "packages/flush/src", "packages/pglite/src", "packages/sync-ws/src", "packages/sync-ops/src", "packages/transactions/src", "packages/coordinator/src", "packages/todo-model/src", "packages/kalphite/src", "apps/todo-cli/src"];
 
 function newestMtime(dir) {
   let newest = 0;
