@@ -20,7 +20,7 @@ export default defineConfig({
       { find: /^@kalphite\/testing$/, replacement: src("./packages/testing/src/index.ts") },
       { find: /^@kalphite\/todo-model$/, replacement: src("./packages/todo-model/src/index.ts") },
       { find: /^kalphite$/, replacement: src("./packages/kalphite/src/index.ts") },
-      { find: /^kalphite\/(store|flush|pglite)$/, replacement: src("./packages/kalphite/src/$1.ts") },
+      { find: /^kalphite\/(store|flush|pglite|sync-ws|sync-ops|transactions|coordinator)$/, replacement: src("./packages/kalphite/src/$1.ts") },
     ],
   },
   test: {
