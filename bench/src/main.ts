@@ -19,6 +19,7 @@ import { syncOpsGroup } from "./groups/sync-ops";
 import { syncWsGroup } from "./groups/sync-ws";
 import { serverGroup } from "./groups/server";
 import { simulatorGroup } from "./groups/simulator";
+import { webGroup } from "./groups/web";
 
 type GroupFactory = (options: RunOptions) => GroupSpec | { skipped: string } | Promise<GroupSpec | { skipped: string }>;
 
@@ -34,6 +35,7 @@ const GROUPS: Record<string, GroupFactory> = {
   coordinator: coordinatorGroup,
   server: serverGroup,
   simulator: simulatorGroup,
+  web: webGroup,
 };
 
 const USAGE = `usage: pnpm bench [--quick] [--only <${Object.keys(GROUPS).join("|")}>] [--rounds <n>]

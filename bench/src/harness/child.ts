@@ -16,6 +16,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   coordinator: async () => (await import("../groups/coordinator-child")).runCoordinatorChild,
   server: async () => (await import("../groups/server-child")).runServerChild,
   simulator: async () => (await import("../groups/simulator-child")).runSimulatorChild,
+  web: async () => (await import("../groups/web-child")).runWebChild,
 };
 
 const [group, impl, paramsJson] = process.argv.slice(2);
