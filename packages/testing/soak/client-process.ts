@@ -35,7 +35,7 @@ const engine = new ModernSyncEngine({
   retryDelay: 50,
   maxRetryDelay: 1000,
   requestTimeout: 2000,
-  batchSize: 20,
+  batchSize: 50,
   offlineQueueLimit: 100_000,
 });
 engine.on("error", () => undefined);
@@ -63,7 +63,7 @@ const pickTodo = (): string | undefined => {
 };
 
 async function issue(): Promise<void> {
-  // Up to 10 operations wait for their push answer at once (executeOperation resolves after it).
+  // Up to 100 operations wait for their push answer at once (executeOperation resolves after it): pushes carry up to 50.
   const inFlight = new Set<Promise<void>>();
   while (next < total && !quiesced) {
     const n = next++;
@@ -82,7 +82,7 @@ async function issue(): Promise<void> {
     }
     const tracked = sent.catch(() => undefined).finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
-    if (inFlight.size >= 10) await Promise.race(inFlight);
+    if (inFlight.size >= 100) await Promise.race(inFlight);
     if (n % 5 === 0) await new Promise((resolve) => setTimeout(resolve, random.int(0, 5)));
   }
   await Promise.all(inFlight);
