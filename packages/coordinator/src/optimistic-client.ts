@@ -164,24 +164,43 @@ interface Op {
   /** Whole-store patches (paths `/<type>/<id>…`) undoing its current effect (its effect itself is re-derived by re-running it). */
   inverse: Patch[];
   /** The fast path's writes with what they replaced; turned into `inverse` when a rebase needs it. */
-  undo?: ReadonlyArray<{ type: string; id: string; next: Entity | undefined; prev?: Entity | undefined }> | undefined;
+  undo: ReadonlyArray<{ type: string; id: string; next: Entity | undefined; prev?: Entity | undefined }> | undefined;
   /** The server included it in a state we applied. */
   applied: boolean;
   /** The server said it applied it (a push answer); the next state patch includes it. */
-  confirmed?: boolean;
+  confirmed: boolean;
   /** Left the pending list (settled by the server, rejected, or rolled back). */
-  settled?: boolean;
+  settled: boolean;
   /** Its first hand-off to the engine happened (or never will). */
-  handed?: boolean;
+  handed: boolean;
   /** Its item id in the layer-5 collection, once handed on. */
-  key?: string;
+  key: string | undefined;
   /** Its layer-5 transaction's `awaitSync`: `true` once a server state includes it, the error once refused. */
-  outcome?: true | { error: unknown };
+  outcome: true | { error: unknown } | undefined;
   /** The waiting `awaitSync`. */
-  sync?: { resolve(): void; reject(error: unknown): void } | undefined;
+  sync: { resolve(): void; reject(error: unknown): void } | undefined;
   resolve(): void;
   reject(error: unknown): void;
 }
+
+/** True when every argument is a primitive (nothing to copy). */
+function allPrimitive(args: unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a !== null && (typeof a === "object" || typeof a === "function" || typeof a === "symbol")) return false;
+  }
+  return true;
+}
+
+let capturedResolve: (() => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+/** The executor of every operation's promise: one function, not a closure per call. */
+const captureResolvers = (resolve: () => void, reject: (error: unknown) => void) => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
+/** The initial `inverse` of an operation (never mutated: replaced when one is computed). */
+const NO_PATCHES: Patch[] = [];
 
 /** One settled promise, shared. */
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -220,7 +239,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
   let knownClientId: string | undefined;
 
   // One task at a time: a run or a rebase never sees another one half done.
-  const tasks: (() => void | Promise<void>)[] = [];
+  /** Queued work: an operation's first run, or a task (a rebase, a confirmation). */
+  const tasks: (Op | (() => void | Promise<void>))[] = [];
   let running: Promise<void> | undefined;
   let idle: { promise: Promise<void>; resolve: () => void } | undefined;
   // A task scheduled while one runs synchronously (a store listener calling mutate) waits its turn.
@@ -232,7 +252,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
         const task = tasks.shift()!;
         let result: void | Promise<void>;
         try {
-          result = task();
+          result = typeof task === "function" ? task() : runMutation(task);
         } catch (error) {
           reportError(error);
           continue;
@@ -267,7 +287,7 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     waitingHandOff--;
     checkIdle();
   };
-  const schedule = (task: () => void | Promise<void>) => {
+  const schedule = (task: Op | (() => void | Promise<void>)) => {
     tasks.push(task);
     if (!running && !pumping) pump();
   };
@@ -480,17 +500,39 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     let copied: unknown[];
     try {
       // One deep, frozen copy: every run (and the engine) sees the arguments as they were passed.
-      copied = args.every((a) => a === null || (typeof a !== "object" && typeof a !== "function" && typeof a !== "symbol")) ? args : deepFreeze(structuredClone(args));
+      copied = allPrimitive(args) ? args : deepFreeze(structuredClone(args));
     } catch (cause) {
       return Promise.reject(new CoordinatorError(CoordinatorErrorCode.InvalidMutation, `mutate.${name}: arguments must be JSON data`, { cause }));
     }
-    return new Promise<void>((resolve, reject) => {
-      const op: Op = { name, args: copied, operationId: undefined, clientId: undefined, inverse: [], applied: false, resolve, reject };
-      schedule(() => {
+    // A shared executor (no closure per call) hands out the promise's resolvers.
+    const promise = new Promise<void>(captureResolvers);
+    const op: Op = {
+      name,
+      args: copied,
+      operationId: undefined,
+      clientId: undefined,
+      inverse: NO_PATCHES,
+      undo: undefined,
+      applied: false,
+      confirmed: false,
+      settled: false,
+      handed: false,
+      key: undefined,
+      outcome: undefined,
+      sync: undefined,
+      resolve: capturedResolve!,
+      reject: capturedReject!,
+    };
+    schedule(op);
+    return promise;
+  };
+
+  /** A queued operation's first run: on the store when its mutator is synchronous, else on a slice. */
+  const runMutation = (op: Op): void | Promise<void> => {
         if (runOnStore(op)) return;
         const slice = new EntitySlice(store);
         const finish = (outcome: Outcome) => {
-          if (!outcome.ok) return reject(outcome.error);
+          if (!outcome.ok) return op.reject(outcome.error);
           try {
             // Through the collections: the store records the patches and their inverse.
             const tx = store.transaction(() => {
@@ -502,13 +544,11 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
             });
             accept(op, tx.inversePatches as Patch[]);
           } catch (error) {
-            return reject(error);
+            return op.reject(error);
           }
         };
         const outcome = runOn(slice, op);
         return isThenable(outcome) ? outcome.then(finish) : finish(outcome);
-      });
-    });
   };
 
   const accept = (op: Op, inverse: Patch[]) => {
