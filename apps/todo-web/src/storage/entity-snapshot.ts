@@ -29,7 +29,9 @@ export function persistSnapshot(db: IDBDatabase, store: SnapshotStore, onError: 
       if (change.operation === "delete") entities.delete([change.entityType, change.entityId]);
       else if (change.entity !== undefined) entities.put(change.entity);
     }
-    chain = chain.then(() => done(tx)).catch(onError);
+    // Listen now: the transaction may commit before the previous link settles.
+    const committed = done(tx).catch(onError);
+    chain = chain.then(() => committed);
   });
   return { stop: off, flushed: () => chain };
 }
