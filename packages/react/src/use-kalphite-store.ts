@@ -8,8 +8,10 @@ import { listen, trackerOf, type SubscribableStore } from "./store-version";
  * render as usual.
  *
  * With a `selector`, returns `selector(store)` instead and re-renders only
- * when that value changes (`isEqual`, default `Object.is`): the selector runs
- * once per store batch, never for a render with no change in between.
+ * when that value changes (`isEqual`, default `Object.is`). The selector runs
+ * after each store batch and when a render passes a different selector
+ * function (an inline arrow is a new one on every render: wrap it in
+ * `useCallback` when it is costly); an equal result keeps the previous value.
  *
  * @example
  * const store = useKalphiteStore(appStore);             // every change
