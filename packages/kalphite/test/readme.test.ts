@@ -6,11 +6,11 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 const here = dirname(fileURLToPath(import.meta.url));
 const scratch = join(here, ".tmp");
 
-/** The README's first TypeScript block: the complete example. */
-function readmeExample(): string {
+/** The README's TypeScript blocks: [0] the local example, [1] the synced one. */
+function readmeExample(index = 0): string {
   const readme = readFileSync(join(here, "..", "README.md"), "utf8");
-  const block = /```ts\n([\s\S]*?)```/.exec(readme);
-  if (!block?.[1]) throw new Error("README.md has no ```ts block");
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)][index];
+  if (!block?.[1]) throw new Error(`README.md has no ts block #${index}`);
   return block[1];
 }
 
@@ -29,4 +29,17 @@ describe("README.md", () => {
       log.mockRestore();
     }
   });
+
+  it("runs its synced example as written: a server, two clients, mutate, flush, a refusal", async () => {
+    mkdirSync(scratch, { recursive: true });
+    const file = join(scratch, "readme-synced.ts");
+    writeFileSync(file, readmeExample(1));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      await import(file);
+      expect(log.mock.calls).toEqual([[["Buy milk"]], [true], ["no todo nope"], [0]]);
+    } finally {
+      log.mockRestore();
+    }
+  }, 60_000);
 });
