@@ -97,6 +97,57 @@ describe("kalphite-todo --sync: two clients, one kalphite-server (operations mod
     expect(state.entities).toEqual([expect.objectContaining({ title: "Buy oat milk", tags: ["errand"], completed: true })]);
   }, 90_000);
 
+  it("watch in two shells shows each other's edits live", async () => {
+    const [a, b] = await Promise.all([freshDataDir(), freshDataDir()]);
+    let shellA: ChildProcessWithoutNullStreams | undefined;
+    let promptA!: () => void;
+    const aReady = new Promise<void>((resolve) => (promptA = resolve));
+    const aDone = run(["--sync", server.url], {
+      dataDir: a,
+      env,
+      onSpawn: (child) => {
+        shellA = child;
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer | string) => {
+          out += String(chunk);
+          if (out.includes("kalphite> ")) promptA();
+        });
+      },
+    });
+    await aReady;
+    let sent = false;
+    const bDone = run(["--sync", server.url], {
+      dataDir: b,
+      env,
+      onSpawn: (child) => {
+        let out = "";
+        const giveUp = setTimeout(() => (child.stdin.end("exit\n"), shellA?.stdin.end("exit\n")), 60_000);
+        child.stdout.on("data", (chunk: Buffer | string) => {
+          out += String(chunk);
+          // b's live list is on screen: a adds a todo in its own shell.
+          if (!sent && out.includes("── live list")) {
+            sent = true;
+            shellA!.stdin.write('add "Live from a"\n');
+          }
+          if (out.split("── live list").slice(1).some((draw) => draw.includes("Live from a"))) {
+            clearTimeout(giveUp);
+            child.stdin.end("exit\n");
+            shellA!.stdin.end("exit\n");
+          }
+        });
+        child.stdin.write("watch\n");
+      },
+    });
+    const [ra, rb] = await Promise.all([aDone, bDone]);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(ra.stdout).toMatch(/Added \w{4,}  Live from a/);
+    const draws = rb.stdout.split("── live list").slice(1);
+    expect(draws.length).toBeGreaterThanOrEqual(2);
+    expect(draws.at(-1)).toContain("Live from a");
+    expect(draws[0]).not.toContain("Live from a");
+  }, 120_000);
+
   it("sync connect remembers the server in the data directory; sync off forgets it", async () => {
     const connected = await run(["sync", "connect", server.url, "--token", "secret"], { dataDir: b });
     expect(connected.stdout).toContain(`Sync on: ${server.url} (operations)`);
