@@ -1,6 +1,6 @@
-// `pnpm web [--port 5173] [--server-port 8787] [--data-dir ./todo-web-server-data] [--token secret]`:
+// `pnpm web [--port 5173] [--server-port 8787] [--data-dir DIR] [--token secret]`:
 // builds the web app with Vite into apps/todo-web/dist, starts kalphite-server
-// (PGlite in --data-dir), and serves the app with the server's URL injected as
+// (PGlite in --data-dir, default apps/todo-web/.server-data), and serves the app with the server's URL injected as
 // /config.js. Ctrl-C stops both.
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,7 +10,7 @@ const { values } = parseArgs({
   options: {
     port: { type: "string", default: "5173" },
     "server-port": { type: "string", default: "8787" },
-    "data-dir": { type: "string", default: "./todo-web-server-data" },
+    "data-dir": { type: "string" },
     token: { type: "string" },
   },
 });
@@ -22,7 +22,7 @@ const port = (name: string, value: string) => {
 };
 
 const outDir = join(appDir, "dist");
-const dataDir = resolve(values["data-dir"]);
+const dataDir = values["data-dir"] === undefined ? join(appDir, ".server-data") : resolve(values["data-dir"]);
 console.log("building the app and the server…");
 await Promise.all([buildApp(outDir), ensureServerBuilt()]);
 const token = values.token;
