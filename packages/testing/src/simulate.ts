@@ -80,8 +80,8 @@ export class SimulationFailure extends TestingError {
   /** The shrunk run's event trace (the last lines). */
   readonly trace: readonly string[];
 
-  constructor(seed: number, path: string, scenario: SimScenario, outcome: RunOutcome | undefined, cause: unknown) {
-    const steps = scenario.steps.map(formatStep);
+  constructor(seed: number, path: string, scenario: SimScenario | undefined, outcome: RunOutcome | undefined, cause: unknown) {
+    const steps = (scenario?.steps ?? []).map(formatStep);
     const problems = outcome?.problems ?? [cause instanceof Error ? cause.stack ?? cause.message : String(cause)];
     const trace = (outcome?.trace ?? []).slice(-60);
     super(
@@ -90,7 +90,7 @@ export class SimulationFailure extends TestingError {
         `simulation failed (seed ${seed}, path "${path}"): replay with simulate({ ..., seed: ${seed}, path: "${path}" })`,
         `problems:`,
         ...problems.map((p) => `  - ${p}`),
-        `shrunk scenario (netSeed ${scenario.netSeed}, ${steps.length} steps):`,
+        `shrunk scenario (netSeed ${scenario?.netSeed ?? "?"}, ${steps.length} steps):`,
         ...steps.map((s) => `  ${s}`),
         `trace (last ${trace.length} events, simulated ms):`,
         ...trace.map((t) => `  ${t}`),
@@ -218,7 +218,7 @@ export async function simulate<TMutators extends Record<string, SimulationMutato
     { seed, numRuns: runs, ...(options.path === undefined ? {} : { path: options.path }) },
   );
   if (details.failed) {
-    const scenario = (details.counterexample?.[0] ?? last?.scenario) as SimScenario;
+    const scenario = (details.counterexample?.[0] as SimScenario | undefined) ?? last?.scenario;
     const error = details.errorInstance;
     const outcome = error instanceof RunProblems ? error.outcome : undefined;
     throw new SimulationFailure(seed, details.counterexamplePath ?? "", scenario, outcome, error);
