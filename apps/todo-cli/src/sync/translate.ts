@@ -108,7 +108,9 @@ export function todoOperations(changes: readonly ChangeRecord<BaseEntity>[], con
     if ((t.due ?? null) !== (before.due ?? null)) edit["due"] = t.due ?? null;
     if ((t.every ?? null) !== (before.every ?? null)) edit["every"] = t.every ?? null;
     const projectNow = t.project ?? null;
-    if (projectNow !== (before.project ?? null) && !(projectNow === null && before.project && deletedProjectNames.has(before.project.toLowerCase()))) {
+    // Cleared because its project is deleted in this batch: deleteProject does that on the server.
+    const clearedByDelete = projectNow === null && !!before.project && deletedProjectNames.has(before.project.toLowerCase());
+    if (projectNow !== (before.project ?? null) && !clearedByDelete) {
       edit["project"] = projectNow;
       const projectId = projectIdFor(projectNow);
       if (projectId) edit["projectId"] = projectId;
@@ -128,7 +130,7 @@ export function todoOperations(changes: readonly ChangeRecord<BaseEntity>[], con
     if (!appended) return undefined;
     for (const note of notesAfter.slice(notesBefore.length)) ops.push({ name: "addNote", args: [{ id: t.id, now: note.at, text: note.text }] });
     // A change none of the above expresses (an undo restoring timestamps, say): send the whole batch as it is.
-    if (ops.length === count) return undefined;
+    if (ops.length === count && !clearedByDelete) return undefined;
   }
   if (deleted.length > 0) ops.push({ name: "deleteTodo", args: [{ ids: deleted }] });
   for (const [, project] of newProjects) {
