@@ -14,7 +14,7 @@ function invalid(message: string, cause?: unknown): DatabaseError {
 }
 
 async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -85,5 +85,5 @@ export async function readBackupArchive(backup: unknown): Promise<Blob> {
   if (!files.has("PG_VERSION") || !files.has("global/pg_control")) {
     throw invalid("the backup is a tar archive but not of a Postgres data directory (no PG_VERSION or global/pg_control)");
   }
-  return new Blob([bytes], { type: "application/x-tar" });
+  return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/x-tar" });
 }
