@@ -16,6 +16,7 @@ import { startupGroup } from "./groups/startup";
 import { transactionsGroup } from "./groups/transactions";
 import { storeGroup } from "./groups/store";
 import { syncOpsGroup } from "./groups/sync-ops";
+import { syncedGroup } from "./groups/synced";
 import { syncWsGroup } from "./groups/sync-ws";
 import { serverGroup } from "./groups/server";
 import { simulatorGroup } from "./groups/simulator";
@@ -30,6 +31,7 @@ const GROUPS: Record<string, GroupFactory> = {
   live: liveGroup,
   startup: startupGroup,
   "sync-ops": syncOpsGroup,
+  synced: syncedGroup,
   transactions: transactionsGroup,
   "sync-ws": syncWsGroup,
   coordinator: coordinatorGroup,

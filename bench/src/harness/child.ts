@@ -11,6 +11,7 @@ const runners: Record<string, () => Promise<Runner>> = {
   live: async () => (await import("../groups/live-child")).runLiveChild,
   startup: async () => (await import("../groups/startup-child")).runStartupChild,
   "sync-ops": async () => (await import("../groups/sync-ops-child")).runSyncOpsChild,
+  synced: async () => (await import("../groups/synced-child")).runSyncedChild,
   transactions: async () => (await import("../groups/transactions-child")).runTransactionsChild,
   "sync-ws": async () => (await import("../groups/sync-ws-child")).runSyncWsChild,
   coordinator: async () => (await import("../groups/coordinator-child")).runCoordinatorChild,
