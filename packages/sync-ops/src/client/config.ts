@@ -16,8 +16,17 @@ export interface ModernSyncEngineConfig extends ModernSyncConfig {
   httpClient?: HttpClient;
   /** Pending operations and the state version; an injected storage is not closed by `close()`. @default in memory (`createMemoryOperationStorage`) */
   storage?: OperationStorage;
-  /** WebSocket for `notificationUrl`. @default `ws` */
+  /**
+   * WebSocket for `notificationUrl`. @default in a browser the platform's
+   * `WebSocket`, in Node the `ws` package
+   */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Send the token in the notification URL's query (`?token=`) as well as in
+   * the `Authorization` header: a browser's WebSocket cannot send headers.
+   * @default true when the browser's own WebSocket is used, false otherwise
+   */
+  notificationTokenInQuery?: boolean;
   /** For the SSE notification stream. @default globalThis.fetch */
   fetch?: typeof fetch;
   /**
@@ -42,6 +51,22 @@ export interface ModernSyncEngineConfig extends ModernSyncConfig {
   timers?: FlushTimers;
   /** Random numbers in [0, 1) for jitter. @default Math.random */
   random?: () => number;
+}
+
+/**
+ * The default WebSocket: the platform's in a browser (it takes no options, so
+ * headers cannot be sent), the `ws` package in Node (it honours `headers`).
+ */
+function platformWebSocket(): { WebSocket: WebSocketConstructor; sendsHeaders: boolean } {
+  const g = globalThis as { window?: unknown; WebSocket?: new (url: string) => unknown };
+  const Platform = g.WebSocket;
+  if (g.window !== undefined && typeof Platform === "function") {
+    const browser = function (url: string) {
+      return new Platform(url);
+    };
+    return { WebSocket: browser as unknown as WebSocketConstructor, sendsHeaders: false };
+  }
+  return { WebSocket: NodeWebSocket as unknown as WebSocketConstructor, sendsHeaders: true };
 }
 
 /** The defaults of `ModernSyncEngineConfig`. */
@@ -79,6 +104,7 @@ export interface ResolvedModernConfig {
   /** The storage is the engine's own default (closed by `close()`). */
   readonly ownsStorage: boolean;
   readonly WebSocket: WebSocketConstructor;
+  readonly notificationTokenInQuery: boolean;
   readonly fetch: typeof fetch;
   readonly timers: Required<FlushTimers>;
   readonly random: () => number;
@@ -108,6 +134,7 @@ function resolveUrl(base: string, endpoint: string, name: string): string {
 /** Applies defaults and checks every value; throws `INVALID_ARGUMENT` naming the option. */
 export function resolveModernConfig(config: ModernSyncEngineConfig): ResolvedModernConfig {
   if (typeof config !== "object" || config === null) throw invalid("expected an object");
+  const platform = platformWebSocket();
   const baseUrl = nonEmpty(config.baseUrl, "baseUrl");
   try {
     new URL(baseUrl);
@@ -153,7 +180,8 @@ export function resolveModernConfig(config: ModernSyncEngineConfig): ResolvedMod
     http: config.httpClient ?? createFetchHttpClient({ ...(config.fetch ? { fetch: config.fetch } : {}) }),
     storage: config.storage ?? createMemoryOperationStorage(),
     ownsStorage: config.storage === undefined,
-    WebSocket: config.WebSocket ?? (NodeWebSocket as unknown as WebSocketConstructor),
+    WebSocket: config.WebSocket ?? platform.WebSocket,
+    notificationTokenInQuery: config.notificationTokenInQuery ?? (config.WebSocket === undefined && !platform.sendsHeaders),
     fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     timers: {
       setTimeout: (fn, ms) => timers.setTimeout(fn, ms),

@@ -213,6 +213,32 @@ describe("ModernSyncEngine against a real server", () => {
     expect(errors[0]).toMatchObject({ code: "UNAUTHORIZED", details: { status: 401 } });
   });
 
+  it("in a browser, uses the platform WebSocket (no options) and sends the token in the notification URL", async () => {
+    const { WebSocket: NodeWebSocket } = await import("ws");
+    const g = globalThis as { window?: unknown; WebSocket?: unknown };
+    const saved = { window: g.window, WebSocket: g.WebSocket };
+    const urls: string[] = [];
+    // A browser's WebSocket takes (url, protocols?): no way to pass headers.
+    g.WebSocket = function BrowserLike(url: string, protocols?: unknown) {
+      if (protocols !== undefined) throw new TypeError("a browser WebSocket takes no options object");
+      urls.push(url);
+      return new NodeWebSocket(url);
+    };
+    g.window = {};
+    try {
+      const e = engine({ baseUrl: authed.url, notificationUrl: wsUrl(authed), authToken: "secret" });
+      await e.connect();
+      while (authed.connectionCount() === 0) await new Promise((r) => setImmediate(r));
+      expect(urls).toHaveLength(1);
+      expect(new URL(urls[0]!).searchParams.get("token")).toBe("secret");
+    } finally {
+      g.window = saved.window;
+      g.WebSocket = saved.WebSocket;
+      if (saved.window === undefined) delete g.window;
+      if (saved.WebSocket === undefined) delete g.WebSocket;
+    }
+  });
+
   it("refuses executeOperation past offlineQueueLimit and drops nothing", async () => {
     const e = engine({ offlineQueueLimit: 3 });
     for (const i of [1, 2, 3]) await e.executeOperation("increment", [`limit-${i}`]);

@@ -122,7 +122,13 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
   /** @throws SyncOpsError `INVALID_ARGUMENT` naming the bad option. Opens nothing and reads nothing. */
   constructor(config: ModernSyncEngineConfig) {
     const resolved = resolveModernConfig(config);
-    const base: SyncConfig = { wsUrl: config.notificationUrl ?? "", roomId: "default", userId: resolved.userId };
+    // The base engine gets the same WebSocket, so nothing falls back to `ws` in a browser.
+    const base: SyncConfig = {
+      wsUrl: config.notificationUrl ?? "",
+      roomId: "default",
+      userId: resolved.userId,
+      WebSocket: resolved.WebSocket as unknown as NonNullable<SyncConfig["WebSocket"]>,
+    };
     super(base);
     this.#c = resolved;
     this.#batchLimit = resolved.batchSize;
@@ -638,8 +644,8 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
       const u = new URL(n.url);
       u.searchParams.set("clientId", this.#c.clientId);
       u.searchParams.set("userId", this.#c.userId);
-      // EventSource-style streams cannot always send headers: the token rides along in the query too.
-      if (n.kind === "sse" && this.#c.authToken !== undefined) u.searchParams.set("token", this.#c.authToken);
+      // EventSource-style streams and browser WebSockets cannot send headers: the token rides along in the query too.
+      if ((n.kind === "sse" || this.#c.notificationTokenInQuery) && this.#c.authToken !== undefined) u.searchParams.set("token", this.#c.authToken);
       return u.toString();
     };
     const opened = new Promise<void>((resolve) => {
