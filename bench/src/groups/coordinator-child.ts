@@ -4,7 +4,7 @@ import { measure, sink } from "../harness/timing";
 import type { Measurements } from "../harness/types";
 import { rebaseId, type CoordinatorParams } from "./coordinator";
 
-type Todo = Entity & { title: string; done: boolean; priority: number };
+type Todo = Entity & { type: "todo"; title: string; done: boolean; priority: number };
 
 const mutators = {
   addTodo: (tx: ClientMutatorTransaction, id: string, title: string, priority: number) => {
