@@ -2,7 +2,7 @@ import type { FrontendDatabase } from "@kalphite/pglite";
 import type { BaseEntity, ChangeRecord, KalphiteStore } from "@kalphite/store";
 import { NetworkSyncEngine, SyncErrorCode, bindStore, createPGliteSyncStorage, type BindableStore } from "@kalphite/sync-ws";
 import { Listeners } from "./listeners";
-import { SafeWebSocket } from "./safe-websocket";
+import { serverSideWebSocket } from "./safe-websocket";
 import { KALPHITE_SYNC_DEFAULTS, syncEndpoints, type KalphiteSyncOptions } from "./options";
 import type { StartedSync } from "./operations";
 import type { KalphiteRejection, KalphiteSync } from "./types";
@@ -27,7 +27,7 @@ export async function startEntitySync(
     userId: options.userId ?? KALPHITE_SYNC_DEFAULTS.userId,
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
     storage: createPGliteSyncStorage(db),
-    WebSocket: SafeWebSocket as never,
+    ...serverSideWebSocket(),
     // Offline first: keep trying (each attempt waits up to maxReconnectDelay).
     reconnectAttempts: 1_000_000_000,
     reconnectDelay: options.retryDelayMs ?? KALPHITE_SYNC_DEFAULTS.retryDelayMs,

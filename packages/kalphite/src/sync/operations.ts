@@ -3,7 +3,7 @@ import type { FrontendDatabase } from "@kalphite/pglite";
 import type { BaseEntity, ChangeRecord, KalphiteStore, RemoteChange } from "@kalphite/store";
 import { ModernSyncEngine, createPGliteOperationStorage, type StatePatch } from "@kalphite/sync-ops";
 import { Listeners } from "./listeners";
-import { SafeWebSocket } from "./safe-websocket";
+import { serverSideWebSocket } from "./safe-websocket";
 import { KALPHITE_SYNC_DEFAULTS, syncEndpoints, type KalphiteSyncOptions } from "./options";
 import type { KalphiteRejection, KalphiteSync } from "./types";
 
@@ -71,7 +71,7 @@ export async function startOperationSync(
     userId: options.userId ?? KALPHITE_SYNC_DEFAULTS.userId,
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
     storage,
-    WebSocket: SafeWebSocket as never,
+    ...serverSideWebSocket(),
     stateVersionKey: STATE_VERSION_KEY,
     retryDelay: options.retryDelayMs ?? KALPHITE_SYNC_DEFAULTS.retryDelayMs,
     maxRetryDelay: Math.max(options.maxRetryDelayMs ?? KALPHITE_SYNC_DEFAULTS.maxRetryDelayMs, options.retryDelayMs ?? 0),

@@ -13,3 +13,11 @@ export class SafeWebSocket extends WebSocket {
     this.on("error", () => undefined);
   }
 }
+
+/**
+ * `{ WebSocket: SafeWebSocket }` where there is no platform WebSocket (Node 20);
+ * `{}` elsewhere (a browser), so the engines use the platform's.
+ */
+export function serverSideWebSocket(): { WebSocket?: never } {
+  return typeof (globalThis as { WebSocket?: unknown }).WebSocket === "function" ? {} : { WebSocket: SafeWebSocket as never };
+}
