@@ -1,6 +1,6 @@
 import { createOptimisticClient, createOptimisticSyncCoordinator, type ClientMutatorTransaction, type EnginePatch } from "@kalphite/coordinator";
 import { createKalphiteStore, type Entity } from "@kalphite/store";
-import { measure, sink } from "../harness/timing";
+import { measure, measureAsync, sink } from "../harness/timing";
 import type { Measurements } from "../harness/types";
 import { rebaseId, type CoordinatorParams } from "./coordinator";
 
@@ -18,12 +18,21 @@ function stubEngine() {
   let next = 0;
   return {
     handlers,
+    sent: () => next,
     executeOperation: async () => ({ id: ++next }),
     getPendingOperations: () => [],
     onStatePatch: (handler: (patch: EnginePatch) => void) => void handlers.push(handler),
     onOperationFailed: () => {},
   };
 }
+
+/** Each client registers a layer-5 collection: the previous run's client is disposed before the next one is built. */
+let previous: { dispose(): void } | undefined;
+const fresh = <T extends { dispose(): void }>(client: T): T => {
+  previous?.dispose();
+  previous = client;
+  return client;
+};
 
 const todo = (i: number, title = `todo ${i}`): Todo => ({ id: `t${i}`, type: "todo", title, done: false, priority: i % 5 });
 
@@ -54,7 +63,7 @@ export async function runCoordinatorChild(impl: string, raw: Record<string, unkn
       const store = createKalphiteStore<Todo>();
       let seen = 0;
       store.subscribe(() => seen++);
-      const client = createOptimisticClient({ store, engine: stubEngine(), mutators });
+      const client = fresh(createOptimisticClient({ store, engine: stubEngine(), mutators }));
       return { store, client, seen: () => seen };
     },
     run: ({ store, client, seen }) => {
@@ -65,12 +74,29 @@ export async function runCoordinatorChild(impl: string, raw: Record<string, unkn
     reps: params.reps,
   });
 
+  // The same writes, timed until every operation's layer-5 transaction has handed it to the engine.
+  out["writes-handed"] = await measureAsync({
+    setup: () => {
+      const store = createKalphiteStore<Todo>();
+      const engine = stubEngine();
+      const client = fresh(createOptimisticClient({ store, engine, mutators }));
+      return { client, engine };
+    },
+    run: async ({ client, engine }) => {
+      for (let i = 0; i < params.writes; i++) void client.mutate.addTodo(`t${i}`, `todo ${i}`, i % 5);
+      await client.whenIdle();
+      if (engine.sent() !== params.writes) throw new Error(`the engine got ${engine.sent()} of ${params.writes} operations`);
+      return client;
+    },
+    reps: params.reps,
+  });
+
   for (const n of params.rebaseSizes) {
     out[rebaseId(n)] = measure({
       setup: () => {
         const store = createKalphiteStore<Todo>();
         const engine = stubEngine();
-        const client = createOptimisticClient({ store, engine, mutators });
+        const client = fresh(createOptimisticClient({ store, engine, mutators }));
         for (let i = 0; i < n; i++) void client.mutate.addTodo(`t${i}`, `todo ${i}`, i % 5);
         let notified = 0;
         store.subscribe(() => notified++);
@@ -87,6 +113,8 @@ export async function runCoordinatorChild(impl: string, raw: Record<string, unkn
     });
   }
 
+  previous?.dispose();
+  previous = undefined;
   out["register-confirm"] = measure({
     setup: () => createOptimisticSyncCoordinator(),
     run: (coordinator) => {

@@ -72,7 +72,7 @@ export class StoreTx implements ClientMutatorTransaction {
   #write(type: string, id: string, next: Entity | undefined): void {
     const i = this.#find(type, id);
     if (i >= 0) this.writes.splice(i, 1);
-    this.writes.push({ type, id, next });
+    this.writes.push({ type, id, next, prev: undefined });
   }
   get<T extends Entity = Entity>(type: string, id: string): Promise<T | undefined> {
     if (!this.open) throw CLOSED;

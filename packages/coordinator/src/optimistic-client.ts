@@ -581,15 +581,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     }
     const writes = tx.writes;
     try {
-      const apply = () => {
-        for (const w of writes) {
-          w.prev = store.getById(w.type, w.id) as Entity | undefined;
-          if (w.next !== undefined) store.getByType(w.type).upsert(w.id, w.next);
-          else if (w.prev !== undefined) store.getByType(w.type).delete(w.id);
-        }
-      };
-      if (writes.length <= 1) apply();
-      else store.transaction(apply);
+      if (writes.length <= 1) applyWrites(writes);
+      else store.transaction(() => applyWrites(writes));
     } catch (error) {
       op.reject(error);
       return true;
@@ -597,6 +590,16 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     op.undo = writes;
     enqueue(op);
     return true;
+  };
+
+  /** Writes the fast path's buffered writes to the store, noting what each replaced. */
+  const applyWrites = (writes: StoreTx["writes"]) => {
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
+      w.prev = store.getById(w.type, w.id) as Entity | undefined;
+      if (w.next !== undefined) store.getByType(w.type).upsert(w.id, w.next);
+      else if (w.prev !== undefined) store.getByType(w.type).delete(w.id);
+    }
   };
 
   /** `op`'s inverse patches (built from the fast path's writes on first use). */
