@@ -31,6 +31,7 @@ export type {
   OptimisticClient,
   OptimisticClientOptions,
   OptimisticEngine,
+  OperationRecord,
   RejectedOperation,
   SpeculativeOperation,
 } from "./optimistic-client";

@@ -212,8 +212,10 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 
 /**
- * Creates the optimistic client. The engine's state patches and failures
- * drive rebases; the engine's own queue gives retries and persistence.
+ * Creates the optimistic client. Each operation is a layer-5 transaction
+ * (`client.transactions`): its `persist` hands it to the engine (retried with
+ * backoff), whose queue makes it durable; its `awaitSync` waits for a server
+ * state that includes it. The engine's state patches and failures drive rebases.
  *
  * @example
  * const mutators = { addTodo: async (tx, id: string, title: string) => tx.upsert("todo", id, { title, done: false }) };
