@@ -386,6 +386,20 @@ describe("createOptimisticClient", () => {
     other.client.dispose();
   });
 
+  it("settled operation transactions are pruned from the history (prune.maxSettled)", async () => {
+    const { engine, client } = setup({ prune: { maxSettled: 2 } });
+    for (let i = 1; i <= 6; i++) void silence(client.mutate.addTodo(`t${i}`, "x"));
+    await client.whenIdle();
+    await flush();
+    expect(client.transactions.getTransactions()).toHaveLength(6);
+    engine.patch({ operations: [1, 2, 3, 4, 5, 6].map((id) => ({ id })) });
+    await flush();
+    const kept = client.transactions.getTransactions();
+    expect(kept).toHaveLength(2);
+    expect(kept.every((t) => t.state === "completed")).toBe(true);
+    client.dispose();
+  });
+
   it("after dispose, mutate rejects with DISPOSED and patches are ignored", async () => {
     const { store, engine, client } = setup();
     void silence(client.mutate.addTodo("t0", "a"));

@@ -94,7 +94,7 @@ export interface OptimisticClientOptions<TMutators extends Record<string, Client
   timers?: Timers;
   /** `sync.id` of the collection holding one transaction per operation. @default `"kalphite-operations:<n>"`, unique per client */
   collectionId?: string;
-  /** Settled operation transactions kept in the collection's history. @default { maxSettled: 100 } */
+  /** Settled operation transactions kept in the collection's history (applied every `maxSettled` settlements, so up to twice as many are held between prunes). @default { maxSettled: 100 } */
   prune?: PruneOptions;
 }
 
@@ -432,7 +432,6 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     // The engine queues while offline; the hand-off itself never waits for the network.
     online: ALWAYS_ONLINE,
     strategy: { type: "parallel" },
-    prune: options.prune ?? { maxSettled: 100 },
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
     logger: { warn: (message, ...details) => reportError(details[0] ?? message), error: (message, ...details) => reportError(details[0] ?? message) },
@@ -448,9 +447,18 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     },
   });
 
+  // History is pruned every `maxSettled` settled transactions, not at each one (a prune scans them all).
+  const prune = options.prune ?? { maxSettled: 100 };
+  const pruneEvery = Math.max(1, prune.maxSettled ?? 100);
+  let settledSincePrune = 0;
+
   /** A failed transaction whose operation is still pending (the hand-off ran out of retries) rolls it back. */
   const transactionSettled = (op: Op, transaction: Transaction) => {
     if (op.key !== undefined) records.delete(op.key);
+    if (++settledSincePrune >= pruneEvery && !disposed) {
+      settledSincePrune = 0;
+      transactions.pruneHistory(prune);
+    }
     if (transaction.state !== "failed" || op.settled || disposed) return;
     const failure = transaction.error?.error;
     const reason = failure instanceof NonRetriableError && failure.cause !== undefined ? failure.cause : (failure ?? new Error(transaction.error?.message));
@@ -531,26 +539,26 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
   /** A queued operation's first run: on the store when its mutator is synchronous, else on a slice. */
   const runMutation = (op: Op): void | Promise<void> => {
-        if (runOnStore(op)) return;
-        const slice = new EntitySlice(store);
-        const finish = (outcome: Outcome) => {
-          if (!outcome.ok) return op.reject(outcome.error);
-          try {
-            // Through the collections: the store records the patches and their inverse.
-            const tx = store.transaction(() => {
-              for (const { type, id, next } of slice.written(outcome.journal)) {
-                const collection = store.getByType(type);
-                if (next === undefined) collection.delete(id);
-                else collection.upsert(id, next);
-              }
-            });
-            accept(op, tx.inversePatches as Patch[]);
-          } catch (error) {
-            return op.reject(error);
+    if (runOnStore(op)) return;
+    const slice = new EntitySlice(store);
+    const finish = (outcome: Outcome) => {
+      if (!outcome.ok) return op.reject(outcome.error);
+      try {
+        // Through the collections: the store records the patches and their inverse.
+        const tx = store.transaction(() => {
+          for (const { type, id, next } of slice.written(outcome.journal)) {
+            const collection = store.getByType(type);
+            if (next === undefined) collection.delete(id);
+            else collection.upsert(id, next);
           }
-        };
-        const outcome = runOn(slice, op);
-        return isThenable(outcome) ? outcome.then(finish) : finish(outcome);
+        });
+        accept(op, tx.inversePatches as Patch[]);
+      } catch (error) {
+        return op.reject(error);
+      }
+    };
+    const outcome = runOn(slice, op);
+    return isThenable(outcome) ? outcome.then(finish) : finish(outcome);
   };
 
   const accept = (op: Op, inverse: Patch[]) => {
