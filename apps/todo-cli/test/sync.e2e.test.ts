@@ -97,6 +97,31 @@ describe("kalphite-todo --sync: two clients, one kalphite-server (operations mod
     expect(state.entities).toEqual([expect.objectContaining({ title: "Buy oat milk", tags: ["errand"], completed: true })]);
   }, 90_000);
 
+  it("sync connect remembers the server in the data directory; sync off forgets it", async () => {
+    const connected = await run(["sync", "connect", server.url, "--token", "secret"], { dataDir: b });
+    expect(connected.stdout).toContain(`Sync on: ${server.url} (operations)`);
+    expect(connected.stdout).toContain("Connected.");
+    const plain = await run(["list", "--all", "--json"], { dataDir: b }); // no --sync: remembered
+    expect(titles(plain)).toEqual(["Buy oat milk ✓"]);
+    expect((await run(["sync", "status"], { dataDir: b })).stdout).toMatch(/Connection:\s+connected/);
+    expect((await run(["sync", "off"], { dataDir: b })).stdout).toContain("Sync off");
+    expect((await run(["sync", "status"], { dataDir: b })).stdout).toContain("Sync is off");
+  }, 60_000);
+
+  it("an operation the server refuses is reported and rolled back", async () => {
+    const added = await todo(a, server.url, ["add", "Doomed", "--json"]);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    await eventually(b, server.url, ["Buy oat milk ✓", "Doomed"]);
+    // a edits it while offline (a dead port: the edit waits in a's queue) …
+    const offline = await todo(a, "http://127.0.0.1:9", ["edit", id, "--title", "Edited offline"], { KALPHITE_TODO_SYNC_WAIT_MS: "0" });
+    expect(offline.stderr).toContain("offline: 1 change waits");
+    // … b deletes it meanwhile; when a comes back the server refuses editTodo (no such todo).
+    expect((await todo(b, server.url, ["rm", id])).code).toBe(0);
+    const back = await todo(a, server.url, ["list", "--all", "--json"]);
+    expect(back.stderr).toMatch(/the server refused editTodo: .*(rolled back)/);
+    expect(await list(a, server.url)).toEqual(["Buy oat milk ✓"]);
+  }, 90_000);
+
   it("watch in two shells shows each other's edits live", async () => {
     const [a, b] = await Promise.all([freshDataDir(), freshDataDir()]);
     let shellA: ChildProcessWithoutNullStreams | undefined;
@@ -147,31 +172,6 @@ describe("kalphite-todo --sync: two clients, one kalphite-server (operations mod
     expect(draws.at(-1)).toContain("Live from a");
     expect(draws[0]).not.toContain("Live from a");
   }, 120_000);
-
-  it("sync connect remembers the server in the data directory; sync off forgets it", async () => {
-    const connected = await run(["sync", "connect", server.url, "--token", "secret"], { dataDir: b });
-    expect(connected.stdout).toContain(`Sync on: ${server.url} (operations)`);
-    expect(connected.stdout).toContain("Connected.");
-    const plain = await run(["list", "--all", "--json"], { dataDir: b }); // no --sync: remembered
-    expect(titles(plain)).toEqual(["Buy oat milk ✓"]);
-    expect((await run(["sync", "status"], { dataDir: b })).stdout).toMatch(/Connection:\s+connected/);
-    expect((await run(["sync", "off"], { dataDir: b })).stdout).toContain("Sync off");
-    expect((await run(["sync", "status"], { dataDir: b })).stdout).toContain("Sync is off");
-  }, 60_000);
-
-  it("an operation the server refuses is reported and rolled back", async () => {
-    const added = await todo(a, server.url, ["add", "Doomed", "--json"]);
-    const id = (JSON.parse(added.stdout) as { id: string }).id;
-    await eventually(b, server.url, ["Buy oat milk ✓", "Doomed"]);
-    // a edits it while offline (a dead port: the edit waits in a's queue) …
-    const offline = await todo(a, "http://127.0.0.1:9", ["edit", id, "--title", "Edited offline"], { KALPHITE_TODO_SYNC_WAIT_MS: "0" });
-    expect(offline.stderr).toContain("offline: 1 change waits");
-    // … b deletes it meanwhile; when a comes back the server refuses editTodo (no such todo).
-    expect((await todo(b, server.url, ["rm", id])).code).toBe(0);
-    const back = await todo(a, server.url, ["list", "--all", "--json"]);
-    expect(back.stderr).toMatch(/the server refused editTodo: .*(rolled back)/);
-    expect(await list(a, server.url)).toEqual(["Buy oat milk ✓"]);
-  }, 90_000);
 });
 
 describe("offline, kill -9, restart: both clients converge, nothing acknowledged is lost", () => {
