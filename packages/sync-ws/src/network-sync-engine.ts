@@ -434,7 +434,11 @@ export class NetworkSyncEngine<TEvents extends NetworkSyncEvents = NetworkSyncEv
     this.#socket = undefined;
     this.#clearTimer("connection");
     if (socket === undefined) return;
-    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Keep a no-op error handler: `ws` emits "closed before the connection was
+    // established" when a connecting socket is terminated, and an EventEmitter
+    // error with no listener would crash the process.
+    socket.onerror = () => {};
     try {
       const terminate = (socket as { terminate?: () => void }).terminate;
       if (code === undefined && typeof terminate === "function") terminate.call(socket);
