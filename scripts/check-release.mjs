@@ -12,15 +12,40 @@
 //      scratch prefix) and runs `kalphite-todo add` and `list`.
 // Exits non-zero on the first failure, printing the failing command's output.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { release } from "./release.mjs";
 import { quietEnv, root } from "./setup.mjs";
 
-const UMBRELLA = ["kalphite", "@kalphite/store", "@kalphite/flush", "@kalphite/pglite"];
+/** `kalphite` and every workspace package it depends on, directly or not (read from the package.json files). */
+function umbrellaPackages() {
+  const manifests = new Map();
+  for (const dir of readdirSync(join(root, "packages"))) {
+    const file = join(root, "packages", dir, "package.json");
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, "utf8"));
+    manifests.set(pkg.name, pkg);
+  }
+  const seen = new Set(["kalphite"]);
+  const queue = ["kalphite"];
+  while (queue.length > 0) {
+    const deps = manifests.get(queue.shift())?.dependencies ?? {};
+    for (const [name, spec] of Object.entries(deps)) {
+      if (String(spec).startsWith("workspace:") && !seen.has(name)) {
+        seen.add(name);
+        queue.push(name);
+      }
+    }
+  }
+  return [...seen];
+}
+
+const UMBRELLA = umbrellaPackages();
 const APP = "@kalphite/todo-cli";
 const TYPESCRIPT = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
+// The sync layers' servers take node:http servers, so a Node consumer has Node's types.
+const TYPES_NODE = JSON.parse(readFileSync(join(root, "node_modules", "@types", "node", "package.json"), "utf8")).version;
 const ZOD = JSON.parse(readFileSync(join(root, "packages", "kalphite", "node_modules", "zod", "package.json"), "utf8")).version;
 
 const scratch = mkdtempSync(join(tmpdir(), "kalphite-release-check-"));
@@ -50,7 +75,7 @@ try {
   const app = join(scratch, "consumer");
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, version: "1.0.0" }, null, 2));
-  step("npm install of the umbrella's tarballs", npm, ["install", "--no-audit", "--no-fund", "--loglevel=error", ...UMBRELLA.map(file), `zod@${ZOD}`, `typescript@${TYPESCRIPT}`], app);
+  step("npm install of the umbrella's tarballs", npm, ["install", "--no-audit", "--no-fund", "--loglevel=error", ...UMBRELLA.map(file), `zod@${ZOD}`, `typescript@${TYPESCRIPT}`, `@types/node@${TYPES_NODE}`], app);
 
   // 2. ESM and CommonJS at run time.
   const program = (load) => `${load}
@@ -104,7 +129,7 @@ export async function run(): Promise<string> {
   ]) {
     writeFileSync(
       join(app, `tsconfig.${name}.json`),
-      JSON.stringify({ compilerOptions: { module: moduleKind, moduleResolution: resolution, target: "es2022", strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ["types.ts"] }, null, 2),
+      JSON.stringify({ compilerOptions: { module: moduleKind, moduleResolution: resolution, target: "es2022", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] }, files: ["types.ts"] }, null, 2),
     );
     step(`tsc --noEmit, ${name} resolution, skipLibCheck: false`, process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", `tsconfig.${name}.json`], app);
   }

@@ -11,3 +11,4 @@ export { hydrate } from "./hydrate";
 export type { HydrateOptions, HydrateResult, HydrationTarget } from "./hydrate";
 export { isPermanentTargetError } from "./target-errors";
 export { DatabaseError, DatabaseErrorCode, MigrationError, QuotaExceededError } from "./errors";
+export type { PGliteHandle, PGliteQueryable, PGliteQueryOptions, PGliteResults, PGliteTransactionHandle } from "./pglite-handle";

@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import type { PGliteHandle } from "@kalphite/pglite";
 import type { PendingOperation } from "../types";
 import type { OperationStorage } from "./operation-storage";
 
@@ -7,7 +8,7 @@ export interface PGliteOperationStorageOptions {
   /** Directory of the database; in memory when absent. @default undefined (memory) */
   dataDir?: string;
   /** Use this PGlite (e.g. the app's `FrontendDatabase` one); it is not closed by `close()`. */
-  db?: PGlite;
+  db?: PGliteHandle;
 }
 
 const SCHEMA = `
@@ -26,7 +27,7 @@ const LAST_ID = "kalphite:lastOperationId";
  */
 export async function createPGliteOperationStorage(options: PGliteOperationStorageOptions = {}): Promise<OperationStorage> {
   const owned = options.db === undefined;
-  const db = options.db ?? (options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir));
+  const db = (options.db as PGlite | undefined) ?? (options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir));
   await db.waitReady;
   await db.exec(SCHEMA);
   type Tx = Pick<PGlite, "query">;

@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import type { PGliteHandle } from "@kalphite/pglite";
 import { SqlSyncStorage, type SqlDriver, type SqlRunner } from "./sql-storage";
 import type { SyncStorage } from "./types";
 
@@ -7,7 +8,7 @@ export interface PGliteSyncStorageOptions {
   /** A directory for the database files; in memory when absent. @default undefined (memory) */
   dataDir?: string;
   /** Use this PGlite instance instead of opening one (it is not closed by `close()`). */
-  db?: PGlite;
+  db?: PGliteHandle;
 }
 
 /**
@@ -20,7 +21,7 @@ export interface PGliteSyncStorageOptions {
  */
 export async function createPGliteSyncStorage(options: PGliteSyncStorageOptions = {}): Promise<SyncStorage> {
   const owned = options.db === undefined;
-  const db = options.db ?? (options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir));
+  const db = (options.db as PGlite | undefined) ?? (options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir));
   await db.waitReady;
   const driver: SqlDriver = {
     kind: "pglite",

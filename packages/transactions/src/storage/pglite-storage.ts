@@ -1,4 +1,5 @@
 import type { PGliteInterface } from "@electric-sql/pglite";
+import type { PGliteHandle } from "@kalphite/pglite";
 import type { PersistedTransaction } from "../codec";
 import { TransactionsError, TransactionsErrorCode } from "../errors";
 import type { TransactionStorage } from "./types";
@@ -9,8 +10,11 @@ const key = (value: string): string => JSON.stringify(value);
 /** Options of {@link createPGliteStorage}: an open database, or where to open one. */
 export type PGliteStorageOptions =
   | {
-      /** A PGlite instance the caller owns (not closed by `close()`). */
-      db: PGliteInterface;
+      /**
+       * A PGlite instance the caller owns (not closed by `close()`). Typed by
+       * its SQL surface so these declarations never load PGlite's own.
+       */
+      db: PGliteHandle;
       /** Table name (letters, digits, `_`). @default "kalphite_transactions" */
       table?: string;
     }
@@ -42,7 +46,7 @@ export function createPGliteStorage(options: PGliteStorageOptions): TransactionS
     ready ??= (async () => {
       try {
         let instance: PGliteInterface;
-        if ("db" in options) instance = options.db;
+        if ("db" in options) instance = options.db as PGliteInterface;
         else {
           const { PGlite } = await import("@electric-sql/pglite");
           instance = await PGlite.create(options.dataDir);
