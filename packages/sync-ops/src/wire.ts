@@ -1,14 +1,24 @@
 import { z } from "zod";
 
+/**
+ * A name the server stores (client ids, operation names, entity types, state
+ * versions): well-formed Unicode without U+0000, which PostgreSQL text and
+ * jsonb cannot hold. Refused at the edge with a 400, never a storage 500.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = { message: "must be well-formed Unicode without U+0000" };
+const isStorable = (value: string) => !UNSTORABLE.test(value);
+const storableName = (max: number) => z.string().min(1).max(max).refine(isStorable, storable);
+
 /** Operation ids: positive safe integers. */
 const operationId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** One operation on the wire. */
 export const pendingOperationSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: storableName(200),
   args: z.array(z.unknown()),
   id: operationId,
-  clientId: z.string().min(1).max(200),
+  clientId: storableName(200),
   timestamp: z.number().finite(),
 });
 
@@ -17,10 +27,10 @@ export const pushRequestSchema = z.object({ operations: z.array(pendingOperation
 
 /** Body of `POST /sync/state`. */
 export const stateRequestSchema = z.object({
-  stateVersion: z.string().max(100).optional(),
-  entityTypes: z.array(z.string().min(1)).max(1000).optional(),
+  stateVersion: z.string().max(100).refine(isStorable, storable).optional(),
+  entityTypes: z.array(storableName(200)).max(1000).optional(),
   lastSyncTimestamp: z.number().optional(),
-  clientId: z.string().min(1).max(200).optional(),
+  clientId: storableName(200).optional(),
   confirmedOperationId: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 

@@ -168,7 +168,7 @@ export function runSyncStorageContract(factory: StorageFactory | (() => StorageF
       await expect(storage.compact(-1)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     });
 
-    it.skipIf(f.createPeer === undefined)("tells a second storage on the same database about changes (LISTEN/NOTIFY)", async () => {
+    it.skipIf(f?.createPeer === undefined)("tells a second storage on the same database about changes (LISTEN/NOTIFY)", async () => {
       const peer = await (f.createPeer as () => Promise<SyncStorage>)();
       try {
         const heard = new Promise<StorageChangeEvent>((resolve) => peer.onChange(resolve));
