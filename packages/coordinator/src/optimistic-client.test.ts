@@ -400,6 +400,61 @@ describe("createOptimisticClient", () => {
     client.dispose();
   });
 
+  it("after a restart, operations recovered in the engine's queue are never taken for the client's own", async () => {
+    const store = createKalphiteStore();
+    const engine = new ScriptedEngine();
+    // The previous process queued these; the engine recovered them from its durable queue.
+    await engine.executeOperation("addTodo", ["t0", "old"]);
+    await engine.executeOperation("increment", ["c", 1]);
+    const onError = vi.fn();
+    const client = createOptimisticClient({ store, engine, mutators, onError });
+    const mine = client.mutate.increment("c", 1); // same name and arguments as recovered op 2
+    const other = client.mutate.addTodo("t1", "new");
+    await client.whenIdle();
+    await flush();
+    expect(engine.sent.map((o) => o.id)).toEqual([1, 2, 3, 4]);
+    expect(client.getPendingOperations().map((o) => o.operationId)).toEqual([3, 4]);
+    // The server applies the recovered operations: their effects arrive as state; nothing of ours settles.
+    engine.patch({ operations: [{ id: 1, clientId: "c1" }, { id: 2, clientId: "c1" }], entities: [{ id: "t0", type: "todo", title: "old", done: false } as Entity, { id: "c", type: "counter", n: 1 } as Entity] });
+    await client.whenIdle();
+    expect(client.getPendingOperations().map((o) => o.operationId)).toEqual([3, 4]);
+    expect(store.getById("counter", "c")).toMatchObject({ n: 2 }); // the server's 1 plus our pending +1
+    engine.patch({ operations: [{ id: 3, clientId: "c1" }, { id: 4, clientId: "c1" }], entities: [{ id: "c", type: "counter", n: 2 } as Entity, { id: "t1", type: "todo", title: "new", done: false } as Entity] });
+    await expect(mine).resolves.toBeUndefined();
+    await expect(other).resolves.toBeUndefined();
+    expect(client.getPendingOperations()).toEqual([]);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it("operations the engine shows only after the client started (a lazy queue load) are skipped, not claimed", async () => {
+    const store = createKalphiteStore();
+    const engine = new ScriptedEngine();
+    await engine.executeOperation("addTodo", ["t0", "old"]);
+    // The queue is loaded on the first call: until then the engine lists nothing.
+    let loaded = false;
+    const list = engine.getPendingOperations.bind(engine);
+    engine.getPendingOperations = () => (loaded ? list() : []);
+    const send = engine.executeOperation.bind(engine);
+    engine.executeOperation = (name, args) => {
+      loaded = true;
+      return send(name, args);
+    };
+    const onError = vi.fn();
+    const client = createOptimisticClient({ store, engine, mutators, onError });
+    const mine = client.mutate.increment("c", 5);
+    await client.whenIdle();
+    await flush();
+    expect(client.getPendingOperations().map((o) => o.operationId)).toEqual([2]);
+    engine.patch({ operations: [{ id: 1, clientId: "c1" }], entities: [{ id: "t0", type: "todo", title: "old", done: false } as Entity] });
+    await client.whenIdle();
+    expect(client.getPendingOperations().map((o) => o.operationId)).toEqual([2]);
+    expect(store.getById("todo", "t0")).toMatchObject({ title: "old" });
+    expect(store.getById("counter", "c")).toMatchObject({ n: 5 });
+    engine.patch({ operations: [{ id: 2, clientId: "c1" }], entities: [{ id: "c", type: "counter", n: 5 } as Entity] });
+    await expect(mine).resolves.toBeUndefined();
+    expect(onError).not.toHaveBeenCalled();
+  });
+
   it("after dispose, mutate rejects with DISPOSED and patches are ignored", async () => {
     const { store, engine, client } = setup();
     void silence(client.mutate.addTodo("t0", "a"));

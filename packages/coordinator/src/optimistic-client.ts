@@ -53,7 +53,7 @@ export interface OptimisticEngine {
   /** Queues and sends a named operation; the engine assigns its id. */
   executeOperation(name: string, args: any[]): Promise<unknown>;
   /** Operations sent and not yet confirmed, with their ids. */
-  getPendingOperations(): ReadonlyArray<{ id: number; name: string; clientId?: string }>;
+  getPendingOperations(): ReadonlyArray<{ id: number; name: string; clientId?: string; args?: readonly unknown[] }>;
   /** Server state: entities, deletions, the operations it includes (`operations`), `reset` for a full state (replaces every entity of the types it names). */
   onStatePatch(handler: (patch: EnginePatch) => void): unknown;
   /**
@@ -318,11 +318,30 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
 
   /**
    * Learns the engine's ids of sent operations. The engine numbers operations
-   * in the order `executeOperation` is called, and only this client calls it,
-   * so unclaimed operations take the known ids above the last claimed one, in
-   * order.
+   * in the order `executeOperation` is called, so unclaimed operations take
+   * the known ids above the last claimed one, in order, skipping the engine's
+   * operations that are not this client's (`foreign`).
    */
   let lastClaimed = 0;
+  /**
+   * Engine operations that are not this client's: those pending when it was
+   * created (left by a previous process, recovered from the engine's durable
+   * queue) and any whose name or arguments do not match the next operation
+   * it sent. They are never matched to its own calls; the server confirms
+   * them and their effects arrive through state patches (they are not
+   * replayed as speculative operations). A recovered operation with the
+   * same name and arguments as the next one sent cannot be told apart: it
+   * settles that call, which has the same effect.
+   */
+  const foreign = new Set<number>();
+  const sameArgs = (a: readonly unknown[] | undefined, b: readonly unknown[]): boolean => {
+    if (a === undefined) return true;
+    try {
+      return JSON.stringify(a) === JSON.stringify(b);
+    } catch {
+      return true;
+    }
+  };
   /** Sent operations in send order; those before `unclaimedHead` have an id (or none is coming). */
   let sentOrder: Op[] = [];
   let unclaimedHead = 0;
@@ -334,11 +353,11 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
     unclaimedHead = 0;
     return true;
   };
-  const claimIds = (extra: ReadonlyArray<{ id: number; name?: string; clientId?: string }> = []) => {
+  const claimIds = (extra: ReadonlyArray<{ id: number; name?: string; clientId?: string; args?: readonly unknown[] }> = []) => {
     if (skipClaimed()) return;
-    const known = new Map<number, { id: number; name?: string; clientId?: string }>();
-    for (const o of engine.getPendingOperations()) if (o.id > lastClaimed) known.set(o.id, o);
-    for (const o of extra) if (o.id > lastClaimed) known.set(o.id, o);
+    const known = new Map<number, { id: number; name?: string; clientId?: string; args?: readonly unknown[] }>();
+    for (const o of engine.getPendingOperations()) if (o.id > lastClaimed && !foreign.has(o.id)) known.set(o.id, o);
+    for (const o of extra) if (o.id > lastClaimed && !foreign.has(o.id)) known.set(o.id, o);
     const ids = [...known.values()].sort((a, b) => a.id - b.id);
     for (let i = 0; i < ids.length && unclaimedHead < sentOrder.length; i++) {
       const op = sentOrder[unclaimedHead]!;
@@ -348,9 +367,10 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
         continue;
       }
       const found = ids[i]!;
-      if (found.name !== undefined && found.name !== op.name) {
-        reportError(new CoordinatorError(CoordinatorErrorCode.InvalidArgument, `engine operation ${found.id} is "${found.name}", expected "${op.name}": is something else calling engine.executeOperation?`));
-        return;
+      if ((found.name !== undefined && found.name !== op.name) || !sameArgs(found.args, op.args)) {
+        // Not the operation this client sent next (a recovered one, or someone else's call): skipped for good.
+        foreign.add(found.id);
+        continue;
       }
       op.operationId = found.id;
       op.clientId = found.clientId;
@@ -359,6 +379,8 @@ export function createOptimisticClient<TMutators extends Record<string, ClientMu
       unclaimedHead++;
     }
   };
+
+  for (const o of engine.getPendingOperations()) foreign.add(o.id);
 
   /**
    * The layer-5 transaction's `persist`: hands the operation to the engine,

@@ -31,12 +31,13 @@ const operations = { put: fc.tuple(ids, fc.integer({ min: 0, max: 100 })), bump:
  *   +0ms client 0: put("a",0)
  *   +3ms client 0: kill -9, restarted after 0 ms
  *   +0ms client 0: remove("a")   ← never settles
- * The simulator works around it by default (`restartDrainsQueue: true`).
- * When the coordinator skips operations it did not send, this test passes:
- * drop `.fails`.
+ * Fixed: the coordinator skips the engine's operations it did not send
+ * (those pending at creation, and any whose name or arguments do not match its
+ * next call). The simulator still drains the queue before attaching by
+ * default (`restartDrainsQueue: true`); this test runs without it.
  */
-describe("createOptimisticClient after a restart with recovered operations (coordinator bug)", () => {
-  it.fails("converges when the restarted client's optimistic client is created at once", async () => {
+describe("createOptimisticClient after a restart with recovered operations", () => {
+  it("converges when the restarted client's optimistic client is created at once", async () => {
     await simulate({
       seed: 1,
       // The shrunk counterexample of seed 1 (replayed alone: fast).
