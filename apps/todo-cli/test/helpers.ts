@@ -15,7 +15,7 @@ export const CLI = join(appDir, "dist", "cli.js");
 /** The fixed "now" of every run: Thursday 15 January 2026, 10:00 local time. */
 export const NOW = "2026-01-15T10:00:00";
 
-const SOURCES = ["packages/store/src", "packages/flush/src", "packages/pglite/src", "packages/kalphite/src", "apps/todo-cli/src"];
+const SOURCES = ["packages/store/src", "packages/flush/src", "packages/pglite/src", "packages/sync-ws/src", "packages/sync-ops/src", "packages/transactions/src", "packages/coordinator/src", "packages/todo-model/src", "packages/kalphite/src", "apps/todo-cli/src"];
 
 function newestSource(dir: string): number {
   let newest = 0;

@@ -1,4 +1,4 @@
-/** The todo app's entities, the same shape as apps/todo-cli/src/schema.ts (the CLI switches to this module). */
+/** The todo app's entities: the CLI (apps/todo-cli/src/schema.ts re-exports this module), the sync server and the web app share them. */
 import { z } from "zod";
 
 /** How urgent a todo is, lowest first. */
