@@ -4,6 +4,7 @@ import type { HttpClient, PendingOperation, RequestOptions, StatePatch } from ".
 import type { ModernSyncEngineConfig } from "./config";
 import { HttpRequestError } from "./fetch-http-client";
 import { ModernSyncEngine } from "./modern-sync-engine";
+import { createMemoryOperationStorage } from "./operation-storage";
 import type { WebSocketLike } from "./notification-channel";
 
 type Handler = (url: string, body: any, options: RequestOptions | undefined) => unknown | Promise<unknown>;
@@ -355,5 +356,26 @@ describe("pulling", () => {
     expect(await caught).toBeInstanceOf(SyncOpsError);
     await e.close();
     await expect(e.executeOperation("x", [])).rejects.toMatchObject({ code: "CLOSED" });
+  });
+});
+
+describe("connect and disconnect", () => {
+  it("a disconnect() while connect() still loads storage wins: the engine stays disconnected", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const storage = createMemoryOperationStorage();
+    const load = storage.load.bind(storage);
+    storage.load = async (clientId) => {
+      await gate;
+      return load(clientId);
+    };
+    const e = make({ storage });
+    const connecting = e.connect();
+    const disconnecting = e.disconnect();
+    release();
+    await Promise.all([connecting, disconnecting]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(e.getConnectionStatus()).toBe("disconnected");
+    expect(http.calls.length).toBe(0);
   });
 });

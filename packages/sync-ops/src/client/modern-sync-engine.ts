@@ -118,6 +118,8 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
   readonly #known = new Map<string, DeletedEntity>();
   readonly #presence = new Set<string>();
   #closed = false;
+  /** Bumped by connect() and disconnect(): a connect() still loading storage gives way to a later call. */
+  #connectRequests = 0;
 
   /** @throws SyncOpsError `INVALID_ARGUMENT` naming the bad option. Opens nothing and reads nothing. */
   constructor(config: ModernSyncEngineConfig) {
@@ -241,8 +243,10 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
    */
   override async connect(): Promise<void> {
     this.#checkOpen();
+    const requested = ++this.#connectRequests;
     await this.#load();
-    if (this.#phase !== "idle") return;
+    // A disconnect() (or a newer connect()) while storage was loading wins.
+    if (requested !== this.#connectRequests || this.#phase !== "idle") return;
     this.#transition("connect");
     const opened = this.#startChannel();
     this.#schedulePeriodicPull();
@@ -251,6 +255,7 @@ export class ModernSyncEngine extends NetworkSyncEngine<ModernSyncEvents> {
 
   /** Goes offline: closes notifications, stops retries and timers; `flush()` calls waiting reject with `DISCONNECTED`. The queue stays. */
   override async disconnect(): Promise<void> {
+    this.#connectRequests++;
     this.#transition("disconnect");
     await this.#queue.idle();
   }
