@@ -38,6 +38,19 @@ const FAST_DEPTH = 64;
  */
 export function checkJsonData(value: unknown, freeze: boolean): { value: unknown; issues?: undefined } | { value?: undefined; issues: ValidationIssue[] } {
   if (isPlainJson(value, freeze, 0)) return { value };
+  return walkJsonData(value, freeze);
+}
+
+/**
+ * `checkJsonData` for the write path: true when `value` is JSON data that
+ * needs no copy (frozen when `freeze` is set); then nothing was allocated.
+ * Otherwise call `checkJsonData` for the copy or the issues.
+ */
+export function isJsonData(value: unknown, freeze: boolean): boolean {
+  return isPlainJson(value, freeze, 0);
+}
+
+function walkJsonData(value: unknown, freeze: boolean): { value: unknown; issues?: undefined } | { value?: undefined; issues: ValidationIssue[] } {
   const walker = new Walker(freeze);
   const out = walker.walk(value, 0);
   return walker.issues === undefined ? { value: out } : { issues: walker.issues };

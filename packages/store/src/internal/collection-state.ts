@@ -121,18 +121,27 @@ export class CollectionState<T extends BaseEntity> {
     return this.size === 0 && this.listeners.size === 0 && this.observers.size === 0 && this.pending.length === 0 && !this.touched;
   }
 
-  /** Inserts at the end or replaces in place; returns the entity it replaced (undefined for an insert). */
+  /**
+   * Inserts at the end or replaces in place; returns the entity it replaced
+   * (undefined for an insert). Its sequence number is left in `lastSeq`.
+   */
   put(entity: T): T | undefined {
     const entry = this.#entries.get(entity.id);
     if (entry !== undefined) {
       const prev = entry.entity;
       this.array[this.#indexOf(entry)] = entity;
       entry.entity = entity;
+      this.lastSeq = entry.seq;
       return prev;
     }
-    this.#insertAt(this.array.length, entity, this.#nextSeq++);
+    const seq = this.#nextSeq++;
+    this.#insertAt(this.array.length, entity, seq);
+    this.lastSeq = seq;
     return undefined;
   }
+
+  /** The sequence number of the entity the last `put` wrote. */
+  lastSeq = -1;
 
   /** Removes one entity (the last: at once; another: a tombstone until the next read); returns its entry. */
   remove(id: EntityId): Entry<T> | undefined {

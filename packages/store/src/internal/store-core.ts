@@ -1,7 +1,7 @@
 import { Immer, type Draft } from "immer";
 import { createCollection, type TypedCollection } from "../collection";
 import { KalphiteError, StoreErrorCode, ValidationError } from "../errors";
-import { checkJsonData } from "../json-data";
+import { checkJsonData, isJsonData } from "../json-data";
 import { applyPatchesTo, jsonEqual, PatchRecorder, type JsonPatchOperation } from "../patches";
 import { validateEntity, type EntitySchema } from "../schema";
 import type {
@@ -56,12 +56,27 @@ interface Step {
   readonly origin: ChangeOrigin;
 }
 
-interface OpenBatch {
-  readonly id: string;
-  readonly steps: Step[];
+/** The batch being applied; its id string is made only when something asks for it (the sink, a transaction). */
+class OpenBatch {
+  readonly number: number;
+  readonly steps: Step[] = [];
   /** Collections left empty by a delete of this batch (candidates for `#release`). */
-  readonly emptied: AnyState[];
+  emptied: AnyState[] | undefined;
   meta: Record<string, unknown> | undefined;
+
+  constructor(number: number, meta: Record<string, unknown> | undefined) {
+    this.number = number;
+    this.meta = meta;
+  }
+
+  get id(): string {
+    return `b${this.number}`;
+  }
+
+  /** Records that a delete left `state` empty. */
+  emptiedState(state: AnyState): void {
+    (this.emptied ??= []).push(state);
+  }
 }
 
 /** What `store.transaction(fn)` returns. */
@@ -148,6 +163,7 @@ export class StoreCore {
   #delivering = false;
   #pending: ChangeRecord<BaseEntity>[] = [];
   #touched: AnyState[] = [];
+  #spareTouched: AnyState[] = [];
 
   constructor(schema: EntitySchema | undefined, options: StoreOptions) {
     this.#schema = schema;
@@ -233,6 +249,7 @@ export class StoreCore {
     if (expectedId !== undefined && validated.id !== expectedId) {
       throw new KalphiteError(StoreErrorCode.IdMismatch, `store.${state.type}: the schema turned the id of entity "${expectedId}" into "${validated.id}"`);
     }
+    if (isJsonData(validated, this.#freeze)) return validated;
     const checked = checkJsonData(validated, this.#freeze);
     if (checked.issues !== undefined) throw new ValidationError(state.type, validated.id, checked.issues);
     return checked.value as BaseEntity;
@@ -494,7 +511,7 @@ export class StoreCore {
   /** Opens a batch, or joins the open one (merging `meta` into it). */
   #open(meta: BatchMeta | undefined): void {
     if (this.#depth++ === 0) {
-      this.#batch = { id: `b${++this.#batchCount}`, steps: [], emptied: [], meta: meta === undefined ? undefined : { ...meta } };
+      this.#batch = new OpenBatch(++this.#batchCount, meta === undefined ? undefined : { ...meta });
     } else if (meta !== undefined) {
       const batch = this.#batch!;
       batch.meta = { ...batch.meta, ...meta };
@@ -550,7 +567,8 @@ export class StoreCore {
 
   /** Collections the batch emptied (or a rollback did) that hold nothing else are not kept any more. */
   #releaseEmptied(batch: OpenBatch): void {
-    for (const state of batch.emptied) this.#release(state);
+    const emptied = batch.emptied;
+    if (emptied !== undefined) for (const state of emptied) this.#release(state);
   }
 
   /** Hands a committed batch to the sink: whole with `scheduleBatch`, else change by change. */
@@ -610,7 +628,7 @@ export class StoreCore {
       } else if (prev === undefined) {
         state.remove(id);
         this.#observe(state, "delete", id, undefined, next, seq);
-        if (state.size === 0) batch.emptied.push(state);
+        if (state.size === 0) batch.emptiedState(state);
       } else {
         state.put(prev);
         this.#observe(state, "upsert", id, prev, next, seq);
@@ -624,7 +642,7 @@ export class StoreCore {
   #write(state: AnyState, entity: BaseEntity, origin: ChangeOrigin): void {
     if (!state.kept) this.#keep(state);
     const prev = state.put(entity);
-    const seq = prev === undefined && state.observers.size > 0 ? state.seqOf(entity.id)! : -1;
+    const seq = state.lastSeq;
     this.#batch!.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
     if (state.observers.size > 0) this.#observe(state, "upsert", entity.id, entity, prev, seq);
   }
@@ -632,7 +650,7 @@ export class StoreCore {
   #remove(state: AnyState, id: EntityId, origin: ChangeOrigin): void {
     const entry = state.remove(id)!;
     this.#batch!.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
-    if (state.size === 0) this.#batch!.emptied.push(state);
+    if (state.size === 0) this.#batch!.emptiedState(state);
     if (state.observers.size > 0) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
   }
 
@@ -648,7 +666,7 @@ export class StoreCore {
       steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
       if (observed) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
     }
-    if (state.size === 0) this.#batch!.emptied.push(state);
+    if (state.size === 0) this.#batch!.emptiedState(state);
   }
 
   /** Tells the collection's observers (live views) of a change, and marks the collection for delivery. */
@@ -677,8 +695,11 @@ export class StoreCore {
         const touched = this.#touched;
         const pending = this.#pending;
         if (touched.length > 0) {
-          this.#touched = [];
+          // Collections touched while these deliver go to the spare list (reused: no allocation per batch).
+          this.#touched = this.#spareTouched !== touched ? this.#spareTouched : [];
           for (const state of touched) this.#deliverType(state);
+          touched.length = 0;
+          this.#spareTouched = touched;
         }
         if (pending.length > 0) {
           this.#pending = [];

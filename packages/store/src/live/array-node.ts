@@ -5,6 +5,7 @@ import { LiveNode } from "./live-node";
 import type { LiveChange, LiveView } from "./live-types";
 import type { Consumer, Order, Parent, Upstream } from "./node-types";
 import { compareIds } from "./order";
+import { PendingRun } from "./pending-run";
 import { createViewArray } from "./view-array";
 import type { Cursor, ViewHost } from "./view-host";
 
@@ -14,25 +15,30 @@ const arraySlice = Array.prototype.slice;
  * Structural edits (entries and exits) not yet applied to a node's raw
  * array: the entities that entered, sorted in the node's order with their
  * keys, and the raw indices of the ones that left. The array a reader sees
- * is always current: any read but `length` applies them first.
+ * is always current: any read but `length` and the first rows applies them
+ * first.
  */
-interface PendingEdits<T> {
+interface PendingEdits<T extends BaseEntity> {
   /** Entries, sorted in the node's order, with their keys. */
-  readonly ins: T[];
-  readonly insKeys: unknown[];
-  readonly insIds: Set<EntityId>;
+  readonly ins: PendingRun<T>;
   /** Raw indices of the exits. */
   readonly del: Set<number>;
 }
 
 /**
- * Pending edits a node holds at most before it applies them. Applying is one
- * pass over the span they touch; keeping entries sorted costs O(limit) per
- * entry at worst: 512 keeps both small (the pass is then amortized over 512
- * edits).
+ * @internal How many pending edits a node holds before it applies them:
+ * applying is one pass over the array, so the limit grows with the array (a
+ * pass then costs about `share` element moves per edit at any size), from
+ * `min` up to `max`. Lowered by tests to cross the limits with few rows.
  */
-const LAZY_LIMIT = 512;
-
+export const lazyTuning = {
+  /** @default 512 */
+  min: 512,
+  /** @default 32768 */
+  max: 1 << 15,
+  /** @default 32 */
+  share: 32,
+};
 
 /**
  * A node whose result is a live view (`filter`, `orderBy`, `limit`, …): the
@@ -50,9 +56,9 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   /** Reads in progress (loops over the view); handed a snapshot before the next edit. */
   #cursors: Cursor<T>[] = [];
   /**
-   * `ranks[i]` is `order.key(array[i])`, kept beside the array when the
-   * node searches in collection order: a search then reads a compact array
-   * instead of one hash lookup per probe.
+   * `ranks[i]` is `order.key(array[i])`, kept beside the array (filters and
+   * sorts): a search then reads one compact array (unboxed doubles when the
+   * keys are numbers) instead of an entity, or a hash lookup, per probe.
    */
   readonly #ranks: unknown[] | undefined;
   /** The source's `round` in which this view last notified a change. */
@@ -191,7 +197,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   #pendingEdits(): PendingEdits<T> {
     let p = this.#pending;
     if (p === undefined) {
-      p = this.#pending = { ins: [], insKeys: [], insIds: new Set(), del: new Set() };
+      p = this.#pending = { ins: new PendingRun<T>(this.order), del: new Set() };
       this.#setLazy(true);
     }
     return p;
@@ -199,7 +205,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
 
   /** Whether the entity with `id` is among the pending entries. */
   protected isPending(id: EntityId): boolean {
-    return this.#pending?.insIds.has(id) === true;
+    return this.#pending?.ins.ids.has(id) === true;
   }
 
   /** Whether raw index `i` is a pending exit. */
@@ -211,10 +217,7 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   protected deferInsert(entity: T): void {
     const p = this.#pendingEdits();
     const key = this.order.key(entity);
-    const at = this.#pendingBound(p, key, entity.id);
-    arraySplice.call(p.ins, at, 0, entity);
-    arraySplice.call(p.insKeys, at, 0, key);
-    p.insIds.add(entity.id);
+    p.ins.insert(p.ins.bound(key, entity.id), entity, key);
     this.work += 16;
     this.#record(entity, undefined, -1, -1);
     this.#checkPending(p);
@@ -223,32 +226,16 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
   /** The pending entry `entity` leaves again. */
   protected deferRemovePending(entity: T): void {
     const p = this.#pending!;
-    const at = this.#pendingIndex(p, entity);
-    arraySplice.call(p.ins, at, 1);
-    arraySplice.call(p.insKeys, at, 1);
-    p.insIds.delete(entity.id);
+    p.ins.remove(this.#pendingIndex(p, entity));
     this.work += 16;
     this.#record(undefined, entity, -1, -1);
   }
 
-  /** Index of `entity` among the pending entries (by its key, then a scan). */
+  /** Location of `entity` among the pending entries (by its key, then a scan). */
   #pendingIndex(p: PendingEdits<T>, entity: T): number {
-    const at = this.#pendingBound(p, this.order.key(entity), entity.id);
-    if (p.ins[at]?.id === entity.id) return at;
-    for (let i = 0; i < p.ins.length; i++) if (p.ins[i]!.id === entity.id) return i;
-    throw new Error(`${this.label}: pending entity "${entity.id}" not found`);
-  }
-
-  /** The first pending index whose entry sorts after (key, id). */
-  #pendingBound(p: PendingEdits<T>, key: unknown, id: EntityId): number {
-    let lo = 0;
-    let hi = p.ins.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.order.compare(p.insKeys[mid], key) || compareIds(p.ins[mid]!.id, id)) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    const loc = p.ins.locate(entity, this.order.key(entity));
+    if (loc === PendingRun.END) throw new Error(`${this.label}: pending entity "${entity.id}" not found`);
+    return loc;
   }
 
   /**
@@ -260,15 +247,17 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     const p = this.#pending;
     if (p === undefined) return arraySlice.call(this.array, start, end) as T[];
     const a = this.array;
-    const { ins, insKeys, del } = p;
+    const { ins, del } = p;
     const out: T[] = [];
     let i = 0;
-    let j = 0;
+    let j = ins.first();
     for (let k = 0; k < end; k++) {
       while (i < a.length && del.has(i)) i++;
       let next: T;
-      if (j < ins.length && (i >= a.length || (this.order.compare(insKeys[j], this.keyAt(i)) || compareIds(ins[j]!.id, a[i]!.id)) < 0)) next = ins[j++]!;
-      else if (i < a.length) next = a[i++]!;
+      if (j >= 0 && (i >= a.length || (this.order.compare(ins.key(j), this.keyAt(i)) || compareIds(ins.entity(j).id, a[i]!.id)) < 0)) {
+        next = ins.entity(j);
+        j = ins.after(j);
+      } else if (i < a.length) next = a[i++]!;
       else break;
       if (k >= start) out.push(next);
     }
@@ -321,34 +310,34 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     // Neighbours among the pending entries.
     const p = this.#pending;
     if (p === undefined || p.ins.length === 0) return true;
-    const at = i >= 0 ? this.#pendingBound(p, this.order.key(prev), prev.id) : this.#pendingIndex(p, prev);
-    const l = at - 1;
-    const r = i >= 0 ? at : at + 1;
-    if (l >= 0 && (this.order.compare(p.insKeys[l], key) || compareIds(p.ins[l]!.id, id)) >= 0) return false;
-    if (r < p.ins.length && (this.order.compare(p.insKeys[r], key) || compareIds(p.ins[r]!.id, id)) <= 0) return false;
+    const ins = p.ins;
+    const at = i >= 0 ? ins.bound(this.order.key(prev), prev.id) : this.#pendingIndex(p, prev);
+    const l = ins.before(at);
+    const r = i >= 0 ? at : ins.after(at);
+    if (l >= 0 && (this.order.compare(ins.key(l), key) || compareIds(ins.entity(l).id, id)) >= 0) return false;
+    if (r >= 0 && (this.order.compare(ins.key(r), key) || compareIds(ins.entity(r).id, id)) <= 0) return false;
     return true;
   }
 
   /** The pending entry `prev` becomes `next`, whose key changed but whose place did not. */
   protected replacePendingKey(prev: T, next: T): void {
     const p = this.#pending!;
-    const at = this.#pendingIndex(p, prev);
-    p.ins[at] = next;
-    p.insKeys[at] = this.order.key(next);
+    p.ins.set(this.#pendingIndex(p, prev), next, this.order.key(next));
     this.work += 16;
     this.#record(next, prev, -1, -1);
   }
 
   #checkPending(p: PendingEdits<T>): void {
-    if (p.ins.length + p.del.size > LAZY_LIMIT) this.settle();
+    const limit = Math.min(lazyTuning.max, Math.max(lazyTuning.min, (this.array.length / lazyTuning.share) | 0));
+    if (p.ins.length + p.del.size > limit) this.settle();
   }
 
   /**
    * Applies the pending entries and exits to `array` (and its ranks), in
    * place: the tail from the first exit is compacted once, then the entries
-   * are placed from the right at the points a binary search found (no
-   * comparison per element). A single pending move is one `moveWithin`, what
-   * moving it at once would have cost.
+   * are placed from the right at the points a search found (no comparison
+   * per element). A single pending move is one `moveWithin`, what moving it
+   * at once would have cost.
    */
   settle(): void {
     const p = this.#pending;
@@ -359,20 +348,19 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     const a = this.array;
     const ranks = this.#ranks;
     const n = a.length;
-    const { ins, insKeys, del } = p;
-    const dels = Int32Array.from(del).sort();
-    const at = new Int32Array(ins.length);
-    for (let j = 0; j < ins.length; j++) at[j] = this.#rawBound(insKeys[j], ins[j]!.id);
+    const { ents: ins, keys: insKeys } = p.ins.flatten();
+    const dels = Int32Array.from(p.del).sort();
     if (ins.length === 1 && dels.length === 1) {
       const from = dels[0]!;
-      const to = at[0]! > from ? at[0]! - 1 : at[0]!;
+      const bound = this.#rawBound(insKeys[0], ins[0]!.id, 0);
+      const to = bound > from ? bound - 1 : bound;
       moveWithin(a, from, to, ins[0]!);
       if (ranks !== undefined) moveWithin(ranks, from, to, insKeys[0]);
       this.work += Math.abs(to - from) + 16;
       return;
     }
     // In place, without allocating: exits closed left to right, then entries
-    // placed right to left at the points a binary search found.
+    // placed right to left at the points a search found.
     let write = dels.length > 0 ? dels[0]! : n;
     let d = 0;
     for (let i = write; i < n; i++) {
@@ -387,8 +375,13 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     a.length = write;
     if (ranks !== undefined) ranks.length = write;
     const m = write;
+    let firstAt = m;
     if (ins.length > 0) {
-      for (let j = 0; j < ins.length; j++) at[j] = this.#rawBound(insKeys[j], ins[j]!.id);
+      // Entries are sorted: each one's place is at or after the previous one's.
+      const at = new Int32Array(ins.length);
+      let from = 0;
+      for (let j = 0; j < ins.length; j++) from = at[j] = this.#rawBound(insKeys[j], ins[j]!.id, from);
+      firstAt = at[0]!;
       // Grow by pushing (the array stays packed), then merge from the right.
       for (let j = 0; j < ins.length; j++) {
         arrayPush.call(a, ins[j]!); // the raw array's own `push` refuses writes: Array's
@@ -409,17 +402,30 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
         w--;
       }
     }
-    this.work += n - Math.min(dels.length > 0 ? dels[0]! : n, ins.length > 0 ? at[0]! : n) + 16;
+    this.work += n - Math.min(dels.length > 0 ? dels[0]! : n, firstAt) + 16;
   }
 
-  /** The first raw index whose entity sorts after (key, id). */
-  #rawBound(key: unknown, id: EntityId): number {
+  /**
+   * The first raw index at or after `from` whose entity sorts after (key,
+   * id): a galloping search from `from` (entries placed in order are near
+   * each other), then a binary search.
+   */
+  #rawBound(key: unknown, id: EntityId, from: number): number {
     const a = this.array;
-    let lo = 0;
-    let hi = a.length;
+    const n = a.length;
+    const after = (k: number) => (this.order.compare(this.keyAt(k), key) || compareIds(a[k]!.id, id)) >= 0;
+    let lo = from;
+    let step = 1;
+    let hi = from;
+    while (hi < n && !after(hi)) {
+      lo = hi + 1;
+      hi += step;
+      step *= 2;
+    }
+    if (hi > n) hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.order.compare(this.keyAt(mid), key) || compareIds(a[mid]!.id, id)) < 0) lo = mid + 1;
+      if (!after(mid)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -41,23 +41,27 @@ function movedFor<T extends BaseEntity>(t: Track<T>, order: Order<T>): boolean {
 
 /** The batch's net change, or undefined when there is none. */
 export function changeFromTracks<T extends BaseEntity>(tracks: Map<EntityId, Track<T>>, order: Order<T>): LiveChange<T> | undefined {
-  const added: T[] = [];
-  const removed: T[] = [];
-  const moved: T[] = [];
-  const updated: T[] = [];
+  // Lists stay the shared empty one until something goes in (most changes fill one list).
+  let added: T[] = NONE;
+  let removed: T[] = NONE;
+  let moved: T[] = NONE;
+  let updated: T[] = NONE;
   for (const t of tracks.values()) {
     const { start, end } = t;
     if (start === undefined) {
-      if (end !== undefined) added.push(end);
+      if (end !== undefined) (added === NONE ? (added = []) : added).push(end);
     } else if (end === undefined) {
-      removed.push(start);
+      (removed === NONE ? (removed = []) : removed).push(start);
     } else {
-      if (start !== end) updated.push(end);
-      if (movedFor(t, order)) moved.push(end);
+      if (start !== end) (updated === NONE ? (updated = []) : updated).push(end);
+      if (movedFor(t, order)) (moved === NONE ? (moved = []) : moved).push(end);
     }
   }
   return added.length + removed.length + moved.length + updated.length === 0 ? undefined : { added, removed, moved, updated };
 }
+
+/** The empty list of a `LiveChange` (frozen: the lists are read-only). */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 /**
  * The net change of a rebuilt view: `before` is what it held when it stopped

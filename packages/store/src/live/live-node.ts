@@ -94,6 +94,17 @@ export abstract class LiveNode<T extends BaseEntity> implements Consumer<T>, Par
   protected notify(target: unknown, change: unknown): void {
     const subscribers = this.subscribers;
     if (subscribers === undefined || subscribers.size === 0) return;
+    if (subscribers.size === 1) {
+      // The common case, without copying the set.
+      for (const listener of subscribers) {
+        try {
+          (listener as (target: unknown, change: unknown) => void)(target, change);
+        } catch (error) {
+          this.source.report(error);
+        }
+        return;
+      }
+    }
     for (const listener of [...subscribers]) {
       if (this.disposed) return;
       if (!subscribers.has(listener)) continue; // unsubscribed by an earlier one

@@ -5,6 +5,9 @@ import { combineErrors } from "./live-errors";
 import type { Consumer, Upstream } from "./node-types";
 import { CollectionOrder } from "./order";
 
+/** The error list of a change or flush in which nothing threw yet (shared, never written: \`report\` replaces it). */
+const NONE_YET: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 /** A node flushed at the end of a batch. */
 interface Flushable {
   flush(): void;
@@ -19,7 +22,7 @@ interface Flushable {
  */
 export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<BaseEntity> {
   readonly state: CollectionState<BaseEntity>;
-  readonly order = new CollectionOrder();
+  readonly order: CollectionOrder;
   readonly steps = CHAIN;
   readonly stale = false;
   /** Views built directly on the collection. */
@@ -27,6 +30,7 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
   #unobserve: (() => void) | undefined;
   /** Nodes that changed this batch, in the order they first did. */
   dirty: Flushable[] = [];
+  #spareDirty: Flushable[] = [];
   #after: (() => void)[] = [];
   /** Counts flushes; a node remembers the round it last notified in. */
   round = 0;
@@ -35,6 +39,7 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
 
   constructor(state: CollectionState<BaseEntity>) {
     this.state = state;
+    this.order = new CollectionOrder(state);
   }
 
   get source(): LiveSource {
@@ -62,8 +67,8 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
   /** From the store, right after the collection changed. */
   change(_operation: ChangeOperation, id: EntityId, next: BaseEntity | undefined, prev: BaseEntity | undefined, seq: number): void {
     const outer = this.#begin();
+    this.order.pin(id, seq);
     try {
-      if (prev === undefined && next !== undefined) this.order.inserted(id, seq);
       for (const root of this.#roots) {
         try {
           root.apply(next, prev, -1, -1);
@@ -71,8 +76,8 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
           this.report(error);
         }
       }
-      if (next === undefined) this.order.deleted(id);
     } finally {
+      this.order.pin(undefined, -1);
       this.#end(outer);
     }
   }
@@ -85,8 +90,11 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
       while (this.dirty.length > 0 || this.#after.length > 0) {
         const dirty = this.dirty;
         if (dirty.length > 0) {
-          this.dirty = [];
+          // Nodes dirtied while these flush go to the spare list (reused: no allocation per batch).
+          this.dirty = this.#spareDirty !== dirty ? this.#spareDirty : [];
           for (const node of dirty) node.flush();
+          dirty.length = 0;
+          this.#spareDirty = dirty;
           continue;
         }
         const after = this.#after;
@@ -106,13 +114,14 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
   /** A callback threw: reported to the store (its `onListenerError`) when the current change or flush ends. */
   report(error: unknown): void {
     if (this.#errors === undefined) throw error;
+    if (this.#errors === NONE_YET) this.#errors = [];
     this.#errors.push(error);
   }
 
   /** Starts collecting callback errors (a change may run inside a flush: keep the outer list). */
   #begin(): unknown[] | undefined {
     const outer = this.#errors;
-    this.#errors = [];
+    this.#errors = NONE_YET;
     return outer;
   }
 

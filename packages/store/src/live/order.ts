@@ -26,40 +26,37 @@ export class SortOrder<T extends BaseEntity> implements Order<T> {
 
 /**
  * Collection order (insertion order; a replaced entity keeps its place, a
- * deleted and re-inserted one goes last) as a rank per id. The collection's
- * own slots are private to it, so the ranks are kept here, and only while a
- * view in collection order exists (`retain`/`release` count them).
+ * deleted and re-inserted one goes last): an entity's key is its sequence
+ * number in the collection, read from the collection itself. The entity a
+ * change is about is pinned for the length of the change (its key is then
+ * known without a lookup, and a deleted one keeps the key it had while the
+ * views take it out).
  */
 export class CollectionOrder implements Order<BaseEntity> {
   readonly stable = false;
-  #ranks: Map<EntityId, number> | undefined;
-  #users = 0;
+  readonly #state: CollectionState<BaseEntity>;
+  #pinnedId: EntityId | undefined;
+  #pinnedSeq = -1;
 
-  /** Starts (or keeps) ranking; ranks are the collection's sequence numbers. */
-  retain(state: CollectionState<BaseEntity>): void {
-    if (this.#users++ > 0) return;
-    const ranks = new Map<EntityId, number>();
-    const items = state.items;
-    for (let i = 0; i < items.length; i++) ranks.set(items[i]!.id, state.seqAt(i));
-    this.#ranks = ranks;
+  constructor(state: CollectionState<BaseEntity>) {
+    this.#state = state;
   }
 
-  release(): void {
-    if (--this.#users === 0) this.#ranks = undefined;
+  /** The entity of the change under way, and its sequence number (-1: none). */
+  pin(id: EntityId | undefined, seq: number): void {
+    this.#pinnedId = id;
+    this.#pinnedSeq = seq;
   }
 
-  /** An id entered the collection with sequence number `seq` (new: after every other; restored: where it was). */
-  inserted(id: EntityId, seq: number): void {
-    this.#ranks?.set(id, seq);
-  }
+  /** Kept for the views in collection order; the keys need no upkeep. */
+  retain(_state: CollectionState<BaseEntity>): void {}
 
-  /** An id left the collection (call after the views have seen it leave). */
-  deleted(id: EntityId): void {
-    this.#ranks?.delete(id);
-  }
+  release(): void {}
 
   key(entity: BaseEntity): unknown {
-    return this.#ranks!.get(entity.id);
+    const id = entity.id;
+    if (id === this.#pinnedId && this.#pinnedSeq >= 0) return this.#pinnedSeq;
+    return this.#state.seqOf(id);
   }
 
   compare(keyA: unknown, keyB: unknown): number {

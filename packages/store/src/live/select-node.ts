@@ -28,8 +28,9 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
     predicate: ((entity: T) => unknown) | undefined,
     options: { parent?: Parent<T>; owned?: boolean; initial?: T[] } = {},
   ) {
-    // In collection order a key is a hash lookup: keep the keys beside the array (see ArrayNode).
-    super(upstream, options.parent ?? upstream, order, options.owned ?? false, order === (upstream.source.order as Order<BaseEntity>));
+    // Keys kept beside the array (see ArrayNode): a search reads a compact array (unboxed
+    // doubles for numeric keys) instead of one entity, or one hash lookup, per probe.
+    super(upstream, options.parent ?? upstream, order, options.owned ?? false, true);
     this.#predicate = predicate;
     this.#sorts = order !== upstream.order;
     this.init(options.initial);
