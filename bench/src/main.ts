@@ -1,7 +1,7 @@
 // `pnpm bench`: runs every group (or `--only <group>`), each implementation
 // in its own child process, interleaved over rounds; prints a markdown table
 // per group and saves the raw results under bench/results/.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./harness/args";
@@ -56,6 +56,28 @@ const args = (() => {
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
+}
+// Children measure the built packages (dist/, what an application imports): they must exist and be current.
+{
+  const packages = fileURLToPath(new URL("../../packages/", import.meta.url));
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      t = Math.max(t, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }
+    return t;
+  };
+  for (const name of ["store", "flush", "pglite", "sync-ws", "sync-ops", "transactions", "coordinator", "testing", "kalphite"]) {
+    const built = `${packages}${name}/dist/index.js`;
+    if (!existsSync(built)) {
+      console.error(`bench: packages/${name} is not built (no dist/index.js). Run \`pnpm bench\` from the repo root (it builds first) or \`pnpm build\`.`);
+      process.exit(2);
+    }
+    if (newest(`${packages}${name}/src`) > statSync(built).mtimeMs) {
+      console.error(`bench: warning: packages/${name}/src is newer than its dist/; the bench measures dist/ (run \`pnpm build\`).`);
+    }
+  }
 }
 if (args.only !== undefined && !(args.only in GROUPS)) {
   console.error(`unknown group "${args.only}"\n${USAGE}`);

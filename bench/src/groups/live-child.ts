@@ -94,7 +94,7 @@ function measurePairs<E>(next: (count: number) => E[], step: (edit: E) => number
   };
   const start = nowMs();
   let warmed = 0;
-  while (warmed < Math.min(updates, 500) && (warmed < 2 || nowMs() - start < 1000)) {
+  while (warmed < updates && (warmed < 2 || nowMs() - start < 1000)) {
     run(next(1));
     warmed++;
   }
@@ -155,12 +155,12 @@ export async function runLiveChild(impl: string, raw: Record<string, unknown>): 
     }
     return sum;
   };
-  // Warm-up: up to 500 updates or 1 s. Its pace sets how many updates a measured run
+  // Warm-up: as many updates as a measured run (the JIT settles), or 1 s. Its pace sets how many updates a measured run
   // makes: `updates`, unless that would take more than RUN_BUDGET_MS (a slow
   // implementation or a recompute at 1M rows); the cost reported is per update either way.
   start = nowMs();
   let warmed = 0;
-  while (warmed < Math.min(updates, 500) && (warmed < 2 || nowMs() - start < 1000)) {
+  while (warmed < updates && (warmed < 2 || nowMs() - start < 1000)) {
     run(nextEdits(1));
     warmed++;
   }

@@ -4,6 +4,7 @@ import type { Measurements } from "./types";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 const BENCH_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const RUN_TSCONFIG = fileURLToPath(new URL("../../tsconfig.run.json", import.meta.url));
 
 type ChildMessage = { ok: true; values: Measurements } | { ok: false; error: string };
 
@@ -26,7 +27,8 @@ export function runChild(
       execArgv: ["--expose-gc", ...execArgv, "--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       // Production mode for every child: libraries drop dev-only checks and warnings (TanStack DB's index hints).
-      env: { ...process.env, NODE_ENV: "production" },
+      // Built packages, as an application gets them (`dist/`, through tsconfig.run.json without the source paths).
+      env: { ...process.env, NODE_ENV: "production", TSX_TSCONFIG_PATH: RUN_TSCONFIG },
     });
     let settled = false;
     const finish = (fn: () => void) => {

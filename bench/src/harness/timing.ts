@@ -9,6 +9,22 @@ export function collectGarbage(passes = 1): void {
   for (let i = 0; i < passes; i++) gc();
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Collects garbage, then waits for the collector's background work to end
+ * before a timed run. After a forced full collection V8 sweeps the old space
+ * on other threads for a while (about 1 ms per 10 MB of heap here); a run
+ * started at once shares the 2 cores with it and pays its lazy sweeping,
+ * which made short runs over large heaps look up to 2x slower than they are.
+ * The same for every implementation.
+ */
+export function settleHeap(): void {
+  collectGarbage();
+  const heapMb = process.memoryUsage().heapUsed / 1e6;
+  Atomics.wait(pause, 0, 0, 20 + heapMb / 5);
+}
+
 /** Milliseconds since an arbitrary origin, from the monotonic high-resolution clock. */
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
@@ -43,7 +59,7 @@ export function measure<TState>(options: MeasureOptions<TState>): number {
   let spent = 0;
   for (let i = 0; i < warmup + reps; i++) {
     const state = setup();
-    collectGarbage();
+    settleHeap();
     const start = nowMs();
     sink(run(state));
     const elapsed = nowMs() - start;
@@ -67,7 +83,7 @@ export async function measureAsync<TState>(options: {
   const times: number[] = [];
   for (let i = 0; i < warmup + reps; i++) {
     const state = await setup();
-    collectGarbage();
+    settleHeap();
     const start = nowMs();
     sink(await run(state));
     const elapsed = nowMs() - start;
