@@ -4,6 +4,10 @@ import type { Order, Parent, Upstream } from "./node-types";
 import { compareIds, sortInPlace } from "./order";
 
 const arrayFilter = Array.prototype.filter;
+
+/** Interpolation probes a search makes at most, and the range below which it goes binary. */
+const INTERPOLATION_STEPS = 3;
+const INTERPOLATION_MIN = 64;
 const arraySlice = Array.prototype.slice;
 
 /**
@@ -91,8 +95,9 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
    * The same change with entries and exits deferred: an entity that enters
    * waits among the pending entries, one that leaves is marked, an update
    * that keeps its key is replaced in place, one whose key changed leaves
-   * and enters. O(log n) plus O(√n) at worst for the pending entries; the
-   * merge into the array happens once, at the next read (or past √n edits).
+   * and enters. O(log n) plus O(log w) for the w pending entries (a chunked
+   * sorted run); the merge into the array happens once, at the next read
+   * (or once the pending limit, about n/32, is passed).
    */
   #applyLazily(next: T | undefined, prev: T | undefined, wasIn: boolean, isIn: boolean): void {
     if (!wasIn) {
@@ -140,8 +145,26 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
     return i;
   }
 
-  /** The first index in [lo, hi) whose entity sorts after (key, id), or hi. */
+  /**
+   * The first index in [lo, hi) whose entity sorts after (key, id), or hi.
+   * Numeric keys (sequence numbers, timestamps) are usually spread evenly:
+   * a few interpolation probes narrow the range first, so a search in a view
+   * of a million rows touches a handful of cache lines instead of twenty.
+   * Any key mix stays correct: a probe only narrows [lo, hi) by a comparison.
+   */
   #lowerBound(lo: number, hi: number, key: unknown, id: string): number {
+    if (typeof key === "number") {
+      for (let step = 0; step < INTERPOLATION_STEPS && hi - lo > INTERPOLATION_MIN; step++) {
+        const low = this.keyAt(lo);
+        const high = this.keyAt(hi - 1);
+        if (typeof low !== "number" || typeof high !== "number" || low === high) break;
+        const fraction = (key - low) / (high - low);
+        if (!(fraction >= 0 && fraction <= 1)) break;
+        const mid = lo + Math.floor(fraction * (hi - 1 - lo));
+        if (this.#compareAt(mid, key, id) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.#compareAt(mid, key, id) < 0) lo = mid + 1;
