@@ -174,6 +174,18 @@ describe("kalphite-todo --sync: two clients, one kalphite-server (operations mod
   }, 120_000);
 });
 
+/** Polls the server's state until `done(titles)` holds (30 s at most). */
+async function untilServerHas(url: string, done: (titles: string[]) => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${url}/sync/state`, { method: "POST", headers: { authorization: "Bearer secret" }, body: "{}" }).catch(() => undefined);
+    const state = response?.ok ? ((await response.json()) as { entities: { title: string }[] }) : undefined;
+    if (state !== undefined && done(state.entities.map((e) => e.title))) return;
+    if (Date.now() > deadline) throw new Error("the server never received what the test waits for");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("offline, kill -9, restart: both clients converge, nothing acknowledged is lost", () => {
   it("converges after offline edits on both sides and after a kill -9 mid-stream", async () => {
     const serverDir = join(tempDir(), "server");
@@ -197,7 +209,8 @@ describe("offline, kill -9, restart: both clients converge, nothing acknowledged
 
     // kill -9 while a's adds stream in: whatever a was told is added, the server has after its restart.
     const adds = Promise.all(["One", "Two", "Three"].map((t) => todo(a, url, ["add", `Streamed ${t}`], { KALPHITE_TODO_SYNC_WAIT_MS: "2000" })));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Killed once the stream has reached the server (at least one add pushed), not after a guessed delay.
+    await untilServerHas(url, (titles) => titles.some((t) => t.startsWith("Streamed ")));
     await server.kill("SIGKILL");
     const results = await adds;
     for (const r of results) expect(r.code, r.stderr).toBe(0);
