@@ -698,7 +698,7 @@ export class StoreCore {
           // Collections touched while these deliver go to the spare list (reused: no allocation per batch).
           this.#touched = this.#spareTouched !== touched ? this.#spareTouched : [];
           for (const state of touched) this.#deliverType(state);
-          touched.length = 0;
+          while (touched.length > 0) touched.pop(); // (cheaper than the length setter for a few items)
           this.#spareTouched = touched;
         }
         if (pending.length > 0) {

@@ -32,8 +32,8 @@ interface PendingEdits<T extends BaseEntity> {
  * `min` up to `max`. Lowered by tests to cross the limits with few rows.
  */
 export const lazyTuning = {
-  /** @default 512 */
-  min: 512,
+  /** @default 2048 */
+  min: 2048,
   /** @default 32768 */
   max: 1 << 15,
   /** @default 32 */

@@ -93,7 +93,7 @@ export class LiveSource implements Upstream<BaseEntity>, CollectionObserver<Base
           // Nodes dirtied while these flush go to the spare list (reused: no allocation per batch).
           this.dirty = this.#spareDirty !== dirty ? this.#spareDirty : [];
           for (const node of dirty) node.flush();
-          dirty.length = 0;
+          while (dirty.length > 0) dirty.pop(); // (cheaper than the length setter for a few items)
           this.#spareDirty = dirty;
           continue;
         }
