@@ -59,14 +59,23 @@ interface Step {
 /** The batch being applied; its id string is made only when something asks for it (the sink, a transaction). */
 class OpenBatch {
   readonly number: number;
+  /**
+   * The batch's changes, as far as anyone needs them: all of them when the
+   * store has a sink or store-wide listeners, or inside a transaction (which
+   * may roll back); else only those of collections with listeners (a load or
+   * a write nobody listens to records nothing).
+   */
   readonly steps: Step[] = [];
+  /** Whether every change is recorded (see `steps`). */
+  recording: boolean;
   /** Collections left empty by a delete of this batch (candidates for `#release`). */
   emptied: AnyState[] | undefined;
   meta: Record<string, unknown> | undefined;
 
-  constructor(number: number, meta: Record<string, unknown> | undefined) {
+  constructor(number: number, meta: Record<string, unknown> | undefined, recording: boolean) {
     this.number = number;
     this.meta = meta;
+    this.recording = recording;
   }
 
   get id(): string {
@@ -417,6 +426,7 @@ export class StoreCore {
     const metaBefore = this.#batch?.meta;
     this.#open(meta);
     const batch = this.#batch!;
+    batch.recording = true; // what follows may be rolled back
     const mark = batch.steps.length;
     const undo = () => {
       this.#rollback(batch, mark);
@@ -511,7 +521,7 @@ export class StoreCore {
   /** Opens a batch, or joins the open one (merging `meta` into it). */
   #open(meta: BatchMeta | undefined): void {
     if (this.#depth++ === 0) {
-      this.#batch = new OpenBatch(++this.#batchCount, meta === undefined ? undefined : { ...meta });
+      this.#batch = new OpenBatch(++this.#batchCount, meta === undefined ? undefined : { ...meta }, this.#sink !== undefined || this.#listeners.size > 0);
     } else if (meta !== undefined) {
       const batch = this.#batch!;
       batch.meta = { ...batch.meta, ...meta };
@@ -643,14 +653,16 @@ export class StoreCore {
     if (!state.kept) this.#keep(state);
     const prev = state.put(entity);
     const seq = state.lastSeq;
-    this.#batch!.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
+    const batch = this.#batch!;
+    if (batch.recording || state.listeners.size > 0) batch.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
     if (state.observers.size > 0) this.#observe(state, "upsert", entity.id, entity, prev, seq);
   }
 
   #remove(state: AnyState, id: EntityId, origin: ChangeOrigin): void {
     const entry = state.remove(id)!;
-    this.#batch!.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
-    if (state.size === 0) this.#batch!.emptiedState(state);
+    const batch = this.#batch!;
+    if (batch.recording || state.listeners.size > 0) batch.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+    if (state.size === 0) batch.emptiedState(state);
     if (state.observers.size > 0) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
   }
 
@@ -659,11 +671,13 @@ export class StoreCore {
       for (const id of ids) this.#remove(state, id, origin);
       return;
     }
-    const steps = this.#batch!.steps;
+    const batch = this.#batch!;
+    const steps = batch.steps;
+    const recorded = batch.recording || state.listeners.size > 0;
     const observed = state.observers.size > 0;
     for (const entry of state.removeMany(ids)) {
       const id = entry.entity.id;
-      steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+      if (recorded) steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
       if (observed) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
     }
     if (state.size === 0) this.#batch!.emptiedState(state);
