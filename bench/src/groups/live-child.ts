@@ -8,6 +8,8 @@ import type { LiveParams } from "./live";
 const SEED = 5;
 /** Longest a measured run should take. */
 const RUN_BUDGET_MS = 1000;
+/** The warm-up makes up to this many times the updates of a measured run (1 s at most): the JIT settles first. */
+const WARMUP_FACTOR = 10;
 
 const IMPLS: Record<string, () => Promise<LiveViewImpl>> = {
   recompute: async () => new (await import("../impls/live-recompute")).RecomputeView(),
@@ -94,7 +96,7 @@ function measurePairs<E>(next: (count: number) => E[], step: (edit: E) => number
   };
   const start = nowMs();
   let warmed = 0;
-  while (warmed < updates && (warmed < 2 || nowMs() - start < 1000)) {
+  while (warmed < updates * WARMUP_FACTOR && (warmed < 2 || nowMs() - start < 1000)) {
     run(next(1));
     warmed++;
   }
@@ -155,12 +157,12 @@ export async function runLiveChild(impl: string, raw: Record<string, unknown>): 
     }
     return sum;
   };
-  // Warm-up: as many updates as a measured run (the JIT settles), or 1 s. Its pace sets how many updates a measured run
+  // Warm-up: up to 10x the updates of a measured run, or 1 s (the JIT settles). Its pace sets how many updates a measured run
   // makes: `updates`, unless that would take more than RUN_BUDGET_MS (a slow
   // implementation or a recompute at 1M rows); the cost reported is per update either way.
   start = nowMs();
   let warmed = 0;
-  while (warmed < updates && (warmed < 2 || nowMs() - start < 1000)) {
+  while (warmed < updates * WARMUP_FACTOR && (warmed < 2 || nowMs() - start < 1000)) {
     run(nextEdits(1));
     warmed++;
   }

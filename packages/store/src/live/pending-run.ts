@@ -4,8 +4,8 @@ import { compareIds } from "./order";
 
 /** @internal Tuning, lowered by tests to cross chunk boundaries with few entries. */
 export const pendingTuning = {
-  /** A chunk is split in two once it holds this many entries (at most `LOC`). @default 256 */
-  maxChunk: 256,
+  /** A chunk is split in two once it holds this many entries (at most `LOC`). @default 64 */
+  maxChunk: 64,
 };
 /** Locations are `chunk * LOC + offset`. */
 const LOC = 1024;
