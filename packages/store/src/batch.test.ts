@@ -311,3 +311,50 @@ describe("loadEntities", () => {
     expect(store.todo.length).toBe(0);
   });
 });
+
+describe("changes are recorded only when someone needs them", () => {
+  it("a store without sink or listeners still rolls back a transaction whole, loads included", () => {
+    const store = KalphiteStore<App>(undefined, { freeze: false });
+    store.loadEntities([todo("a"), note("n")]);
+    const open = store.todo.live.where(() => true);
+    expect(() =>
+      store.transaction(() => {
+        store.loadEntities([todo("b"), note("m")]);
+        store.todo.upsert("a", { ...todo("a"), title: "changed" });
+        store.note.delete("n");
+        throw new Error("undo");
+      }),
+    ).toThrow("undo");
+    expect(store.todo.map((t) => [t.id, t.title])).toEqual([["a", todo("a").title]]);
+    expect(store.note.map((n) => n.id)).toEqual(["n"]);
+    expect(open.map((t) => t.id)).toEqual(["a"]);
+  });
+
+  it("a collection's listener hears its changes, whatever the other collections do; a store listener hears all", () => {
+    const store = KalphiteStore<App>(undefined, { freeze: false });
+    const todos: string[] = [];
+    store.todo.subscribe((changes) => todos.push(...changes.map((c) => `${c.operation}:${c.entityId}`)));
+    store.batch(() => {
+      store.note.upsert("n", note("n"));
+      store.todo.upsert("a", todo("a"));
+      store.note.delete("n");
+      store.todo.delete("a");
+    });
+    expect(todos).toEqual(["upsert:a", "delete:a"]);
+    const all: string[] = [];
+    store.subscribe((changes) => all.push(...changes.map((c) => `${c.entityType}:${c.entityId}`)));
+    store.loadEntities([note("x"), todo("y")]);
+    expect(all).toEqual(["note:x", "todo:y"]);
+  });
+
+  it("a listener that subscribes inside a batch hears the batch's changes from then on", () => {
+    const store = KalphiteStore<App>(undefined, { freeze: false });
+    const heard: string[] = [];
+    store.batch(() => {
+      store.todo.upsert("before", todo("before"));
+      store.todo.subscribe((changes) => heard.push(...changes.map((c) => c.entityId)));
+      store.todo.upsert("after", todo("after"));
+    });
+    expect(heard).toEqual(["after"]);
+  });
+});
