@@ -358,3 +358,36 @@ describe("changes are recorded only when someone needs them", () => {
     expect(heard).toEqual(["after"]);
   });
 });
+
+describe("a store listener subscribed inside a batch", () => {
+  it("hears the batch's changes from then on, of every type", () => {
+    const store = KalphiteStore<App>(undefined, { freeze: false });
+    const heard: string[] = [];
+    store.batch(() => {
+      store.todo.upsert("before", todo("before"));
+      store.subscribe((changes) => heard.push(...changes.map((c) => `${c.entityType}:${c.entityId}`)));
+      store.todo.upsert("after", todo("after"));
+      store.note.upsert("n", note("n"));
+    });
+    expect(heard).toEqual(["todo:after", "note:n"]);
+  });
+
+  it("a collection listener hears writes before and after a nested transaction in order, and not the rolled-back ones", () => {
+    const store = KalphiteStore<App>(undefined, { freeze: false });
+    const heard: string[] = [];
+    store.todo.subscribe((changes) => heard.push(...changes.map((c) => `${c.operation}:${c.entityId}`)));
+    store.batch(() => {
+      store.todo.upsert("a", todo("a"));
+      store.transaction(() => store.todo.upsert("b", todo("b")));
+      expect(() =>
+        store.transaction(() => {
+          store.todo.upsert("c", todo("c"));
+          throw new Error("undo");
+        }),
+      ).toThrow("undo");
+      store.todo.delete("a");
+    });
+    expect(heard).toEqual(["upsert:a", "upsert:b", "delete:a"]);
+    expect(store.todo.map((t) => t.id)).toEqual(["b"]);
+  });
+});

@@ -62,8 +62,8 @@ class OpenBatch {
   /**
    * The batch's changes, as far as anyone needs them: all of them when the
    * store has a sink or store-wide listeners, or inside a transaction (which
-   * may roll back); else only those of collections with listeners (a load or
-   * a write nobody listens to records nothing).
+   * may roll back); else none (a collection's listeners get their records at
+   * once, see `#hear`; a load or a write nobody listens to keeps nothing).
    */
   readonly steps: Step[] = [];
   /** Whether every change is recorded (see `steps`). */
@@ -494,7 +494,10 @@ export class StoreCore {
   }
 
   subscribe(listener: ChangeListener<BaseEntity>): () => void {
-    return addListener(this.#listeners, listener, "store.subscribe");
+    const off = addListener(this.#listeners, listener, "store.subscribe");
+    // Inside a batch: the rest of it is recorded for the new listener.
+    if (this.#batch !== undefined) this.#batch.recording = true;
+    return off;
   }
 
   subscribeType(state: AnyState, listener: ChangeListener<BaseEntity>): () => void {
@@ -654,14 +657,16 @@ export class StoreCore {
     const prev = state.put(entity);
     const seq = state.lastSeq;
     const batch = this.#batch!;
-    if (batch.recording || state.listeners.size > 0) batch.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
+    if (batch.recording) batch.steps.push({ state, id: entity.id, next: entity, prev, seq, origin });
+    else if (state.listeners.size > 0) this.#hear(state, { operation: "upsert", entityType: state.type, entityId: entity.id, entity, origin });
     if (state.observers.size > 0) this.#observe(state, "upsert", entity.id, entity, prev, seq);
   }
 
   #remove(state: AnyState, id: EntityId, origin: ChangeOrigin): void {
     const entry = state.remove(id)!;
     const batch = this.#batch!;
-    if (batch.recording || state.listeners.size > 0) batch.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+    if (batch.recording) batch.steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+    else if (state.listeners.size > 0) this.#hear(state, { operation: "delete", entityType: state.type, entityId: id, entity: entry.entity, origin });
     if (state.size === 0) batch.emptiedState(state);
     if (state.observers.size > 0) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
   }
@@ -673,14 +678,28 @@ export class StoreCore {
     }
     const batch = this.#batch!;
     const steps = batch.steps;
-    const recorded = batch.recording || state.listeners.size > 0;
+    const recorded = batch.recording;
+    const heard = !recorded && state.listeners.size > 0;
     const observed = state.observers.size > 0;
     for (const entry of state.removeMany(ids)) {
       const id = entry.entity.id;
       if (recorded) steps.push({ state, id, next: undefined, prev: entry.entity, seq: entry.seq, origin });
+      else if (heard) this.#hear(state, { operation: "delete", entityType: state.type, entityId: id, entity: entry.entity, origin });
       if (observed) this.#observe(state, "delete", id, undefined, entry.entity, entry.seq);
     }
     if (state.size === 0) this.#batch!.emptiedState(state);
+  }
+
+  /**
+   * A change of a batch that cannot roll back (no sink, no transaction) goes
+   * straight to the collection's listeners' pending records: no step to keep.
+   */
+  #hear(state: AnyState, record: ChangeRecord<BaseEntity>): void {
+    state.pending.push(record);
+    if (!state.touched) {
+      state.touched = true;
+      this.#touched.push(state);
+    }
   }
 
   /** Tells the collection's observers (live views) of a change, and marks the collection for delivery. */
