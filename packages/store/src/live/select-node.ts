@@ -5,9 +5,9 @@ import { compareIds, sortInPlace } from "./order";
 
 const arrayFilter = Array.prototype.filter;
 
-/** Interpolation probes a search makes at most, and the range below which it goes binary. */
-const INTERPOLATION_STEPS = 3;
+/** Below this many rows a search is binary; interpolation rounds (guess, then gallop) before that. */
 const INTERPOLATION_MIN = 64;
+const INTERPOLATION_ROUNDS = 2;
 const arraySlice = Array.prototype.slice;
 
 /**
@@ -148,21 +148,44 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
   /**
    * The first index in [lo, hi) whose entity sorts after (key, id), or hi.
    * Numeric keys (sequence numbers, timestamps) are usually spread evenly:
-   * a few interpolation probes narrow the range first, so a search in a view
-   * of a million rows touches a handful of cache lines instead of twenty.
-   * Any key mix stays correct: a probe only narrows [lo, hi) by a comparison.
+   * an interpolation probe guesses the place and a gallop outwards from the
+   * guess brackets it (twice, the second time inside the first bracket), and
+   * the binary search finishes inside the bracket. A
+   * search in a view of a million rows then touches a few cache lines near
+   * the answer instead of twenty scattered ones. Any key mix stays correct:
+   * every probe only narrows [lo, hi) by a comparison.
    */
   #lowerBound(lo: number, hi: number, key: unknown, id: string): number {
-    if (typeof key === "number") {
-      for (let step = 0; step < INTERPOLATION_STEPS && hi - lo > INTERPOLATION_MIN; step++) {
-        const low = this.keyAt(lo);
-        const high = this.keyAt(hi - 1);
-        if (typeof low !== "number" || typeof high !== "number" || low === high) break;
-        const fraction = (key - low) / (high - low);
-        if (!(fraction >= 0 && fraction <= 1)) break;
-        const mid = lo + Math.floor(fraction * (hi - 1 - lo));
-        if (this.#compareAt(mid, key, id) < 0) lo = mid + 1;
-        else hi = mid;
+    for (let round = 0; round < INTERPOLATION_ROUNDS && typeof key === "number" && hi - lo > INTERPOLATION_MIN; round++) {
+      const low = this.keyAt(lo);
+      const high = this.keyAt(hi - 1);
+      const fraction = typeof low === "number" && typeof high === "number" && low !== high ? (key - low) / (high - low) : NaN;
+      if (!(fraction >= 0 && fraction <= 1)) break;
+      {
+        const guess = lo + Math.floor(fraction * (hi - 1 - lo));
+        if (this.#compareAt(guess, key, id) < 0) {
+          // The answer is after the guess: gallop right.
+          lo = guess + 1;
+          for (let step = 1; lo + step - 1 < hi; step *= 2) {
+            const probe = lo + step - 1;
+            if (this.#compareAt(probe, key, id) >= 0) {
+              hi = probe;
+              break;
+            }
+            lo = probe + 1;
+          }
+        } else {
+          // The answer is at or before the guess: gallop left.
+          hi = guess;
+          for (let step = 1; hi - step >= lo; step *= 2) {
+            const probe = hi - step;
+            if (this.#compareAt(probe, key, id) < 0) {
+              lo = probe + 1;
+              break;
+            }
+            hi = probe;
+          }
+        }
       }
     }
     while (lo < hi) {
