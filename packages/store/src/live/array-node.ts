@@ -34,10 +34,10 @@ interface PendingEdits<T extends BaseEntity> {
 export const lazyTuning = {
   /** @default 2048 */
   min: 2048,
-  /** @default 32768 */
-  max: 1 << 15,
-  /** @default 32 */
-  share: 32,
+  /** @default 65536 */
+  max: 1 << 16,
+  /** @default 16 */
+  share: 16,
 };
 
 /**

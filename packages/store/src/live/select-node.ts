@@ -97,7 +97,7 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
    * that keeps its key is replaced in place, one whose key changed leaves
    * and enters. O(log n) plus O(log w) for the w pending entries (a chunked
    * sorted run); the merge into the array happens once, at the next read
-   * (or once the pending limit, about n/32, is passed).
+   * (or once the pending limit, about n/16, is passed).
    */
   #applyLazily(next: T | undefined, prev: T | undefined, wasIn: boolean, isIn: boolean): void {
     if (!wasIn) {
