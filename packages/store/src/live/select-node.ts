@@ -5,9 +5,10 @@ import { compareIds, sortInPlace } from "./order";
 
 const arrayFilter = Array.prototype.filter;
 
-/** Below this many rows a search is binary; interpolation rounds (guess, then gallop) before that. */
+/** Below this many rows a search is binary; before that, interpolation rounds (a guess and a probe `BRACKET` rows beyond it). */
 const INTERPOLATION_MIN = 64;
-const INTERPOLATION_ROUNDS = 2;
+const INTERPOLATION_ROUNDS = 4;
+const BRACKET = 16;
 const arraySlice = Array.prototype.slice;
 
 /**
@@ -148,12 +149,12 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
   /**
    * The first index in [lo, hi) whose entity sorts after (key, id), or hi.
    * Numeric keys (sequence numbers, timestamps) are usually spread evenly:
-   * an interpolation probe guesses the place and a gallop outwards from the
-   * guess brackets it (twice, the second time inside the first bracket), and
-   * the binary search finishes inside the bracket. A
-   * search in a view of a million rows then touches a few cache lines near
-   * the answer instead of twenty scattered ones. Any key mix stays correct:
-   * every probe only narrows [lo, hi) by a comparison.
+   * an interpolation probe guesses the place and a second probe a few rows
+   * beyond the guess tries to bracket it; when that fails (a dense cluster of
+   * keys skews the guess) the next round interpolates again from the narrowed
+   * ends. A search in a view of a million rows then touches a few cache lines
+   * near the answer instead of twenty scattered ones. Any key mix stays
+   * correct: every probe only narrows [lo, hi) by a comparison.
    */
   #lowerBound(lo: number, hi: number, key: unknown, id: string): number {
     for (let round = 0; round < INTERPOLATION_ROUNDS && typeof key === "number" && hi - lo > INTERPOLATION_MIN; round++) {
@@ -161,31 +162,25 @@ export class SelectNode<T extends BaseEntity> extends ArrayNode<T> {
       const high = this.keyAt(hi - 1);
       const fraction = typeof low === "number" && typeof high === "number" && low !== high ? (key - low) / (high - low) : NaN;
       if (!(fraction >= 0 && fraction <= 1)) break;
-      {
-        const guess = lo + Math.floor(fraction * (hi - 1 - lo));
-        if (this.#compareAt(guess, key, id) < 0) {
-          // The answer is after the guess: gallop right.
-          lo = guess + 1;
-          for (let step = 1; lo + step - 1 < hi; step *= 2) {
-            const probe = lo + step - 1;
-            if (this.#compareAt(probe, key, id) >= 0) {
-              hi = probe;
-              break;
-            }
-            lo = probe + 1;
-          }
-        } else {
-          // The answer is at or before the guess: gallop left.
-          hi = guess;
-          for (let step = 1; hi - step >= lo; step *= 2) {
-            const probe = hi - step;
-            if (this.#compareAt(probe, key, id) < 0) {
-              lo = probe + 1;
-              break;
-            }
-            hi = probe;
-          }
+      const guess = lo + Math.floor(fraction * (hi - 1 - lo));
+      if (this.#compareAt(guess, key, id) < 0) {
+        lo = guess + 1;
+        const probe = guess + BRACKET;
+        if (probe >= hi) break;
+        if (this.#compareAt(probe, key, id) >= 0) {
+          hi = probe;
+          break;
         }
+        lo = probe + 1;
+      } else {
+        hi = guess;
+        const probe = guess - BRACKET;
+        if (probe < lo) break;
+        if (this.#compareAt(probe, key, id) < 0) {
+          lo = probe + 1;
+          break;
+        }
+        hi = probe;
       }
     }
     while (lo < hi) {
