@@ -36,6 +36,12 @@ export interface MeasureOptions<TState> {
   setup: () => TState;
   /** Timed. */
   run: (state: TState) => unknown;
+  /**
+   * Untimed, after the collection and before the timed run: a few operations
+   * of the workload re-warm the CPU caches the forced collection evicted
+   * (it walks the whole heap), so a short run measures steady state.
+   */
+  prime?: (state: TState) => void;
   /** Measured runs. @default 3 */
   reps?: number;
   /** Unmeasured runs first. @default 1 */
@@ -54,12 +60,13 @@ export interface MeasureOptions<TState> {
  * the median of the measured runs in ms.
  */
 export function measure<TState>(options: MeasureOptions<TState>): number {
-  const { setup, run, reps = 3, warmup = 1, budgetMs = 5000 } = options;
+  const { setup, run, prime, reps = 3, warmup = 1, budgetMs = 5000 } = options;
   const times: number[] = [];
   let spent = 0;
   for (let i = 0; i < warmup + reps; i++) {
     const state = setup();
     settleHeap();
+    prime?.(state);
     const start = nowMs();
     sink(run(state));
     const elapsed = nowMs() - start;

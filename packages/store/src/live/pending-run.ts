@@ -25,6 +25,13 @@ export class PendingRun<T extends BaseEntity> {
   readonly #order: Order<T>;
   #ents: T[][] = [];
   #keys: unknown[][] = [];
+  /**
+   * The key and id of each chunk's last entry, side by side: the chunk-level
+   * search reads these compact arrays (unboxed doubles for numeric keys)
+   * instead of two dependent loads per probe into scattered chunks.
+   */
+  #lastKeys: unknown[] = [];
+  #lastIds: EntityId[] = [];
   /** The ids of the entries. */
   readonly ids = new Set<EntityId>();
   length = 0;
@@ -49,11 +56,14 @@ export class PendingRun<T extends BaseEntity> {
   /** The first entry that does not sort before (key, id), or `END`. */
   bound(key: unknown, id: EntityId): number {
     const ents = this.#ents;
+    const lastKeys = this.#lastKeys;
+    const lastIds = this.#lastIds;
+    const order = this.#order;
     let lo = 0;
     let hi = ents.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#compare(mid, ents[mid]!.length - 1, key, id) < 0) lo = mid + 1;
+      if ((order.compare(lastKeys[mid], key) || compareIds(lastIds[mid]!, id)) < 0) lo = mid + 1;
       else hi = mid;
     }
     if (lo === ents.length) return PendingRun.END;
@@ -115,6 +125,9 @@ export class PendingRun<T extends BaseEntity> {
       if (ents.length === 0) {
         ents.push([]);
         keys.push([]);
+        // Summarised by the entry about to go in (no placeholder: numeric keys stay unboxed).
+        this.#lastKeys.push(key);
+        this.#lastIds.push(entity.id);
       }
       c = ents.length - 1;
       o = ents[c]!.length;
@@ -131,10 +144,16 @@ export class PendingRun<T extends BaseEntity> {
       chunk.splice(o, 0, entity);
       chunkKeys.splice(o, 0, key);
     }
+    if (o === chunk.length - 1) this.#setLast(c);
     if (chunk.length >= pendingTuning.maxChunk) {
       const half = chunk.length >>> 1;
-      ents.splice(c + 1, 0, chunk.splice(half));
-      keys.splice(c + 1, 0, chunkKeys.splice(half));
+      const tail = chunk.splice(half);
+      const tailKeys = chunkKeys.splice(half);
+      ents.splice(c + 1, 0, tail);
+      keys.splice(c + 1, 0, tailKeys);
+      this.#lastKeys.splice(c + 1, 0, tailKeys[tailKeys.length - 1]);
+      this.#lastIds.splice(c + 1, 0, tail[tail.length - 1]!.id);
+      this.#setLast(c);
     }
     this.ids.add(entity.id);
     this.length++;
@@ -150,6 +169,10 @@ export class PendingRun<T extends BaseEntity> {
     if (chunk.length === 0) {
       this.#ents.splice(c, 1);
       this.#keys.splice(c, 1);
+      this.#lastKeys.splice(c, 1);
+      this.#lastIds.splice(c, 1);
+    } else if (o === chunk.length) {
+      this.#setLast(c);
     }
     this.ids.delete(entity.id);
     this.length--;
@@ -165,6 +188,15 @@ export class PendingRun<T extends BaseEntity> {
     ents[o] = entity;
     this.#keys[c]![o] = key;
     this.ids.add(entity.id);
+    if (o === ents.length - 1) this.#setLast(c);
+  }
+
+  /** Refreshes the summary of chunk `c` from its last entry. */
+  #setLast(c: number): void {
+    const chunk = this.#ents[c]!;
+    const last = chunk.length - 1;
+    this.#lastKeys[c] = this.#keys[c]![last];
+    this.#lastIds[c] = chunk[last]!.id;
   }
 
   /** Every entry, in order, as two flat arrays. */
