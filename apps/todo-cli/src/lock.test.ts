@@ -18,14 +18,24 @@ function dataDir(): string {
   return dir;
 }
 
-/** A lock directory as a crashed holder leaves it: owner.json naming `pid`, no socket, written `ageMs` ago. */
-function staleLock(dir: string, pid: number, ageMs = 60_000): void {
+/** When an old lock was written: a fixed instant far in the past (no clock read). */
+const LONG_AGO = new Date("2000-01-01T00:00:00Z");
+
+/**
+ * A lock directory as a crashed holder leaves it: owner.json naming `pid`, no
+ * socket. `old`: written long ago (its mtime set to `LONG_AGO`); otherwise
+ * just written (the file system's own mtime, now).
+ */
+function staleLock(dir: string, pid: number, old = true): void {
   const lockDir = lockDirOf(dir);
   mkdirSync(lockDir, { mode: 0o700 });
-  writeFileSync(join(lockDir, "owner.json"), JSON.stringify({ pid, endpoint: join(lockDir, "socket"), since: Date.now() - ageMs }));
-  const then = (Date.now() - ageMs) / 1000;
-  utimesSync(join(lockDir, "owner.json"), then, then);
-  utimesSync(lockDir, then, then);
+  const owner = join(lockDir, "owner.json");
+  writeFileSync(owner, JSON.stringify({ pid, endpoint: join(lockDir, "socket"), since: LONG_AGO.getTime() }));
+  // A lock's age is its mtime (`since` only names it in messages).
+  if (old) {
+    utimesSync(owner, LONG_AGO, LONG_AGO);
+    utimesSync(lockDir, LONG_AGO, LONG_AGO);
+  }
 }
 
 async function acquire(dir: string, graceMs = 200): Promise<Acquired> {
@@ -54,7 +64,7 @@ describe("acquireDataDir", () => {
     const dir = dataDir();
     const dead = spawn(process.execPath, ["-e", ""]);
     await new Promise((done) => dead.on("exit", done));
-    staleLock(dir, dead.pid!, 0); // just written, yet the pid is gone: no grace needed
+    staleLock(dir, dead.pid!, false); // just written, yet the pid is gone: no grace needed
     expect((await acquire(dir, 60_000)).held).toBe(true);
   });
 
@@ -66,7 +76,7 @@ describe("acquireDataDir", () => {
 
   it("waits for a lock being set up (young, not listening yet) instead of stealing it", async () => {
     const dir = dataDir();
-    staleLock(dir, process.ppid, 0);
+    staleLock(dir, process.ppid, false);
     // Within its start-up grace the lock is never taken over: the caller gives up (CONFLICT), the lock stays.
     await expect(acquireDataDir(dir, { graceMs: 60_000, timeoutMs: 150 })).rejects.toMatchObject({ code: "CONFLICT" });
     expect(existsSync(join(lockDirOf(dir), "owner.json"))).toBe(true);
