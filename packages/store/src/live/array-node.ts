@@ -76,7 +76,6 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     this.#ranks = ranked ? [] : undefined;
     this.label = `live view of store.${this.source.state.type}`;
     ({ array: this.array, view: this.view, setLazy: this.#setLazy } = createViewArray<T>(this));
-    if (order === (this.source.order as Order<BaseEntity>)) this.source.order.retain(this.source.state);
   }
 
   /** The current contents (pending edits applied first). */
@@ -529,7 +528,6 @@ export abstract class ArrayNode<T extends BaseEntity> extends LiveNode<T> implem
     this.#tracks = undefined;
     this.#cursors.length = 0;
     if (this.#ranks !== undefined) this.#ranks.length = 0;
-    if (this.order === (this.source.order as Order<BaseEntity>)) this.source.order.release();
   }
 }
 

@@ -48,11 +48,6 @@ export class CollectionOrder implements Order<BaseEntity> {
     this.#pinnedSeq = seq;
   }
 
-  /** Kept for the views in collection order; the keys need no upkeep. */
-  retain(_state: CollectionState<BaseEntity>): void {}
-
-  release(): void {}
-
   key(entity: BaseEntity): unknown {
     const id = entity.id;
     if (id === this.#pinnedId && this.#pinnedSeq >= 0) return this.#pinnedSeq;
